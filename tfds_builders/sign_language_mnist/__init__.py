@@ -1,0 +1,1 @@
+"""Sign Language MNIST dataset (TFDS builder, CSV parsing, sample writer)."""
