@@ -1,0 +1,1 @@
+"""cats_dogs dataset (TFDS builder, folder scanning, image checks, sample writer)."""

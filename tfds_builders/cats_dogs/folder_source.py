@@ -1,0 +1,323 @@
+"""Finds the splits, classes and labelled files of an image-folder tree.
+
+Layout: `root/<split>/<class>/**/<image>`, with an optional
+`root/<split>/label.csv` of `path,label` rows (header optional; paths relative
+to the split folder or to the root). A label in `label.csv` wins over the
+folder the file sits in. Only file names and the CSVs are read here; the
+images themselves are checked by `image_checks`.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import dataclasses
+import io
+
+from etils import epath
+
+from tfds_builders.cats_dogs import image_checks
+
+# Split folder name (lower case) -> TFDS split name.
+SPLIT_FOLDERS = {
+    "train": "train", "test": "test",
+    "valid": "validation", "validation": "validation", "val": "validation",
+}
+LABEL_CSV = "label.csv"
+# Class folders of the `cats_dogs` layout (lower case) -> label.
+CATS_DOGS_FOLDERS = {"cat": 0, "cats": 0, "dog": 1, "dogs": 1}
+CATS_DOGS_NAMES = ("cat", "dog")
+IMAGE_SUFFIXES = frozenset({
+    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".webp",
+    ".tif", ".tiff",
+})
+# A first row is a header when one of its cells is one of these words (and
+# its path names no file): `file,label`, Kaggle's `id,label`, and the like.
+_HEADER_WORDS = frozenset({
+    "file", "filename", "file_name", "filepath", "file_path", "path",
+    "image", "image_path", "img", "id", "name", "label", "labels", "class",
+    "category", "target", "y",
+})
+
+# Count keys recorded in the dataset metadata.
+SYSTEM_FILES = "system_files"
+UNLABELED = "unlabeled_files"
+MISSING = "missing_files"
+OVERRIDDEN = "label_overridden"
+DUPLICATE_ROWS = "duplicate_rows"
+
+
+class LabelCsvError(ValueError):
+  """A `label.csv` row that cannot be used safely (names file and line)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+  """One labelled file; `key` is its path relative to the root (posix)."""
+  key: str
+  path: epath.Path
+  label: int
+
+
+@dataclasses.dataclass
+class SplitSource:
+  """The files of one split and what was skipped while listing them."""
+  name: str
+  folder: epath.Path
+  entries: list[Entry]
+  counts: collections.Counter
+  examples: dict[str, list[str]]
+
+
+def find_root(manual_dir: epath.PathLike) -> epath.Path:
+  """The folder holding the split folders: `manual_dir` or one level down.
+
+  One level down covers an archive extracted into a folder of its own
+  (`manual_dir/cats_and_dogs/{train,test}`).
+
+  Raises:
+    FileNotFoundError: No split folder in either place.
+  """
+  manual_dir = epath.Path(manual_dir)
+  if _split_folders(manual_dir):
+    return manual_dir
+  candidates = [d for d in _subdirs(manual_dir) if _split_folders(d)]
+  if len(candidates) == 1:
+    return candidates[0]
+  found = ", ".join(str(d) for d in candidates) or "none"
+  raise FileNotFoundError(
+      f"Expected split folders ({', '.join(sorted(SPLIT_FOLDERS))}) in "
+      f"{manual_dir} or in exactly one folder inside it; found: {found}.")
+
+
+def _subdirs(folder: epath.Path) -> list[epath.Path]:
+  """Sub-folders, sorted, archiver and VCS folders left out."""
+  if not folder.is_dir():
+    return []
+  return sorted(
+      (p for p in folder.iterdir() if p.is_dir()
+       and p.name.lower() not in image_checks.SYSTEM_DIR_NAMES
+       and not p.name.startswith(".")),
+      key=lambda p: p.name)
+
+
+def _split_folders(root: epath.Path) -> dict[str, epath.Path]:
+  """TFDS split name -> folder, for the split folders present in `root`."""
+  splits = {}
+  for folder in _subdirs(root):
+    split = SPLIT_FOLDERS.get(folder.name.lower())
+    if split is None:
+      continue
+    if split in splits:
+      raise ValueError(f"Both {splits[split]} and {folder} would become the "
+                       f"{split!r} split; keep one of them.")
+    splits[split] = folder
+  return splits
+
+
+def scan(root: epath.Path, layout: str
+         ) -> tuple[list[str], dict[str, SplitSource]]:
+  """Lists every split's labelled files.
+
+  Args:
+    root: Folder holding the split folders (see `find_root`).
+    layout: `cats_dogs` (class folders cat(s)/dog(s), labels 0 = cat and
+      1 = dog) or `folder` (class names from the class folders, sorted, and
+      from names used in `label.csv`).
+
+  Returns:
+    Class names, and TFDS split name -> its files.
+
+  Raises:
+    LabelCsvError: A `label.csv` row escapes the root, has no label, or has
+      a label that is not a class.
+  """
+  splits = _split_folders(root)
+  rows = {split: _read_label_csv(root, folder)
+          for split, folder in splits.items()}
+  if layout == "cats_dogs":
+    names = list(CATS_DOGS_NAMES)
+    folder_label = lambda name: CATS_DOGS_FOLDERS.get(name.lower())
+  elif layout == "folder":
+    names = sorted({d.name for folder in splits.values()
+                    for d in _subdirs(folder)} |
+                   {label for split_rows in rows.values()
+                    for _, _, label in split_rows if not label.isdigit()})
+    if not names:  # Flat split folders labelled by index only.
+      top = max((int(label) for split_rows in rows.values()
+                 for _, _, label in split_rows), default=0)
+      names = [str(i) for i in range(top + 1)]
+    folder_label = {name: i for i, name in enumerate(names)}.get
+  else:
+    raise ValueError(f"layout must be 'cats_dogs' or 'folder', got {layout!r}")
+  sources = {
+      split: _scan_split(root, split, folder, rows[split], names, folder_label,
+                         layout)
+      for split, folder in splits.items()
+  }
+  return names, sources
+
+
+def _read_label_csv(root: epath.Path, split_folder: epath.Path
+                    ) -> list[tuple[int, str, str]]:
+  """(line, path cell, label cell) rows of a split's `label.csv`.
+
+  The first row is dropped as a header when a cell of it is a column name
+  such as `file` or `label` and its path names no file.
+  """
+  path = split_folder / LABEL_CSV
+  if not path.exists():
+    return []
+  # utf-8-sig: spreadsheet programs start their CSVs with a byte-order mark.
+  reader = csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+  rows = []
+  first = True
+  for row in reader:
+    cells = [cell.strip() for cell in row]
+    if not any(cells):
+      continue
+    is_first, first = first, False
+    if len(cells) < 2 or not cells[1]:
+      raise LabelCsvError(f"{path}:{reader.line_num}: expected `path,label`, "
+                          f"got {','.join(row)!r}.")
+    where = f"{path}:{reader.line_num}"
+    if (is_first and _is_header(cells[0], cells[1]) and
+        _resolve(root, split_folder, cells[0], where) is None):
+      continue
+    rows.append((reader.line_num, cells[0], cells[1]))
+  return rows
+
+
+def _scan_split(root, split, folder, rows, names, folder_label, layout
+                ) -> SplitSource:
+  """Merges a split's class folders with its `label.csv` rows."""
+  counts = collections.Counter()
+  examples = collections.defaultdict(list)
+
+  def count(reason, key):
+    counts[reason] += 1
+    if len(examples[reason]) < 20:  # Enough to find the pattern.
+      examples[reason].append(key)
+
+  from_folders = {}  # key -> (path, label or None)
+  for path in _files_under(folder):
+    relative = path.relative_to(folder).parts
+    key = _key(root, path)
+    if image_checks.is_system_file(path.name):
+      count(SYSTEM_FILES, key)
+    elif len(relative) == 1:
+      # Loose files in the split folder: images only if label.csv names them.
+      if path.suffix.lower() in IMAGE_SUFFIXES:
+        from_folders[key] = (path, None)
+    else:
+      from_folders[key] = (path, folder_label(relative[0]))
+
+  label_file = folder / LABEL_CSV
+  from_csv = {}
+  for line, path_cell, label_cell in rows:
+    where = f"{label_file}:{line}"
+    label = _parse_label(label_cell, names, layout, where)
+    path = _resolve(root, folder, path_cell, where)
+    if path is None:
+      count(MISSING, path_cell)
+      continue
+    key = _key(root, path)
+    if key in from_csv:
+      count(DUPLICATE_ROWS, key)
+      continue
+    from_csv[key] = (path, label)
+
+  entries = []
+  for key in sorted(from_folders.keys() | from_csv.keys()):
+    path, label = from_folders.get(key, (None, None))
+    if key in from_csv:
+      path, csv_label = from_csv[key]
+      if label is not None and label != csv_label:
+        count(OVERRIDDEN, key)
+      label = csv_label
+    if label is None:
+      count(UNLABELED, key)
+      continue
+    entries.append(Entry(key, path, label))
+  return SplitSource(split, folder, entries, counts, dict(examples))
+
+
+def _files_under(folder: epath.Path) -> list[epath.Path]:
+  """Every file below `folder`, sorted, archiver and VCS folders left out."""
+  files = []
+  for path in folder.iterdir():
+    if not path.is_dir():
+      files.append(path)
+    elif path.name.lower() not in image_checks.SYSTEM_DIR_NAMES:
+      files.extend(_files_under(path))
+  return sorted(files, key=lambda p: p.parts)
+
+
+def _key(root: epath.Path, path: epath.Path) -> str:
+  return path.relative_to(root).as_posix()
+
+
+def _is_header(path_cell: str, label_cell: str) -> bool:
+  return (path_cell.lower() in _HEADER_WORDS or
+          label_cell.lower() in _HEADER_WORDS)
+
+
+def _parse_label(cell: str, names: list[str], layout: str, where: str) -> int:
+  """A class index from a label cell (an index or a class name)."""
+  if cell in names:
+    return names.index(cell)
+  if layout == "cats_dogs" and cell.lower() in CATS_DOGS_FOLDERS:
+    return CATS_DOGS_FOLDERS[cell.lower()]
+  if cell.isdigit() and int(cell) < len(names):
+    return int(cell)
+  raise LabelCsvError(f"{where}: label {cell!r} is neither a class index "
+                      f"0..{len(names) - 1} nor one of the classes {names}.")
+
+
+def _resolve(root: epath.Path, split_folder: epath.Path, cell: str,
+             where: str) -> epath.Path | None:
+  """The file a `label.csv` path names, or None if it does not exist.
+
+  Raises:
+    LabelCsvError: The path points outside the root.
+  """
+  cell = cell.replace("\\", "/")  # Lists written on Windows.
+  if cell.startswith("/"):
+    absolute = _normalize(cell.lstrip("/").split("/"))
+    root_parts = _normalize(str(root.resolve()).lstrip("/").split("/"))
+    if absolute is None or absolute[:len(root_parts)] != root_parts:
+      raise _escape_error(cell, root, where)
+    candidates = [root.joinpath(*absolute[len(root_parts):])]
+  else:
+    # Judged from the root, the shallower of the two bases, so that any `..`
+    # that could leave the tree is refused whichever base is meant.
+    from_root = _normalize(cell.split("/"))
+    if from_root is None:
+      raise _escape_error(cell, root, where)
+    split_parts = split_folder.relative_to(root).parts
+    from_split = _normalize(list(split_parts) + cell.split("/"))
+    candidates = [root.joinpath(*parts) for parts in (from_split, from_root)
+                  if parts]
+  return next((p for p in candidates if p.is_file()), None)
+
+
+def _normalize(parts: list[str]) -> list[str] | None:
+  """Path parts with `.` and `..` resolved; None when `..` climbs too far."""
+  out = []
+  for part in parts:
+    if part in ("", "."):
+      continue
+    if part == "..":
+      if not out:
+        return None
+      out.pop()
+    else:
+      out.append(part)
+  return out
+
+
+def _escape_error(cell: str, root: epath.Path, where: str) -> LabelCsvError:
+  return LabelCsvError(
+      f"{where}: path {cell!r} points outside the dataset root {root}. "
+      "label.csv paths must stay inside it, relative to the split folder or "
+      "to the root; fix or remove that row.")

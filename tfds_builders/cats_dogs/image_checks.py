@@ -1,0 +1,227 @@
+"""Decodes, checks and re-encodes one image file as an upright RGB JPEG.
+
+Everything here works on bytes, so it runs unchanged under TFDS's test
+harness and in worker threads: Pillow releases the GIL while it decodes and
+encodes, so a thread pool scales with the cores.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable, Iterable, Iterator
+import concurrent.futures
+import dataclasses
+import io
+import itertools
+import os
+from typing import TypeVar
+
+import numpy as np
+from PIL import Image
+from PIL import ImageOps
+
+# Written by macOS Finder, Windows Explorer and archivers next to the photos;
+# they are never images, so they are skipped before anything is read.
+SYSTEM_FILE_NAMES = frozenset({
+    ".ds_store", "thumbs.db", "ehthumbs.db", "desktop.ini", ".directory",
+    "icon\r",
+})
+# Folders holding only archiver metadata (the AppleDouble `._*` copies of a
+# zip made on macOS), never photos.
+SYSTEM_DIR_NAMES = frozenset({"__macosx", ".git", ".svn", "@eadir"})
+
+# Reasons an input is left out; they are also the keys of the recorded counts.
+EMPTY = "empty_files"
+UNDECODABLE = "undecodable_files"
+
+_ORIENTATION_TAG = 0x0112
+_WHITE = (255, 255, 255)
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def is_system_file(name: str) -> bool:
+  """Whether a file name is an OS or archiver artifact rather than data."""
+  return name.lower() in SYSTEM_FILE_NAMES or name.startswith("._")
+
+
+class SkippedImage(Exception):
+  """An input that is not a usable image; `reason` is a count key."""
+
+  def __init__(self, reason: str, detail: str):
+    super().__init__(f"{reason}: {detail}")
+    self.reason = reason
+    self.detail = detail
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckedImage:
+  """A decoded, checked image ready to store.
+
+  Attributes:
+    jpeg: RGB JPEG bytes, upright (EXIF orientation already applied).
+    width: Width of the stored image.
+    height: Height of the stored image.
+    notes: What was done to it, as count keys (`converted_from_CMYK`,
+      `exif_transposed`, `resized`, `reencoded` or `reused_bytes`).
+  """
+  jpeg: bytes
+  width: int
+  height: int
+  notes: tuple[str, ...]
+
+
+def to_rgb_jpeg(data: bytes, *, max_side: int | None = None,
+                quality: int = 95) -> CheckedImage:
+  """Turns the bytes of any image Pillow reads into an upright RGB JPEG.
+
+  The image is always fully decoded, so truncated or corrupt files are caught
+  here rather than when a model reads them. The original bytes are kept when
+  they already are what would be written (a baseline RGB JPEG, upright, not
+  larger than `max_side`): re-encoding would cost time and quality for
+  nothing.
+
+  Transparency (RGBA, LA, palette with a transparent colour) is composited on
+  white, the usual background of product and pet photos, instead of dropping
+  the alpha channel, which would expose whatever colour the transparent
+  pixels happen to hold.
+
+  Args:
+    data: The file's bytes.
+    max_side: If set, images whose longer side exceeds it are shrunk
+      (aspect preserved) so that the longer side equals it.
+    quality: JPEG quality of re-encoded images.
+
+  Returns:
+    The checked image.
+
+  Raises:
+    SkippedImage: The bytes are empty or not a decodable image.
+  """
+  if not data:
+    raise SkippedImage(EMPTY, "zero-byte file")
+  try:
+    image = Image.open(io.BytesIO(data))
+    target = _target_size(image.size, max_side)
+    if image.format == "JPEG" and target != image.size:
+      # DCT-domain downscaling is only asked for when the image is to be
+      # shrunk anyway; it never goes below the requested size.
+      image.draft(image.mode, target)
+    image.load()
+  except Image.UnidentifiedImageError:
+    raise SkippedImage(UNDECODABLE, "not an image format Pillow reads") from None
+  except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+    # Pillow reports truncated data and unknown formats as OSError, some
+    # corrupt headers as SyntaxError/ValueError.
+    raise SkippedImage(UNDECODABLE, f"{type(e).__name__}: {e}") from None
+
+  notes = []
+  orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+  if (image.format == "JPEG" and image.mode == "RGB" and orientation == 1
+      and target == image.size and not image.info.get("progressive")
+      and not image.info.get("progression")):
+    return CheckedImage(data, image.width, image.height, ("reused_bytes",))
+
+  if orientation != 1:
+    transposed = ImageOps.exif_transpose(image)
+    if transposed is not image:
+      notes.append("exif_transposed")
+      image = transposed
+  if image.mode != "RGB":
+    notes.append(f"converted_from_{image.mode}")
+    image = _to_rgb(image)
+  target = _target_size(image.size, max_side)
+  if target != image.size:
+    notes.append("resized")
+    image = image.resize(target, Image.Resampling.BICUBIC)
+  out = io.BytesIO()
+  # No EXIF is carried over: the pixels are already upright, and a stale
+  # orientation tag would make EXIF-aware readers rotate them again.
+  image.save(out, format="JPEG", quality=quality)
+  notes.append("reencoded")
+  return CheckedImage(out.getvalue(), image.width, image.height, tuple(notes))
+
+
+def _target_size(size: tuple[int, int],
+                 max_side: int | None) -> tuple[int, int]:
+  """The size after capping the longer side at `max_side`."""
+  width, height = size
+  if not max_side or max(width, height) <= max_side:
+    return size
+  scale = max_side / max(width, height)
+  return (max(1, round(width * scale)), max(1, round(height * scale)))
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+  """Converts any Pillow mode to RGB (alpha composited on white)."""
+  mode = image.mode
+  if mode == "P":
+    # A palette may carry a transparent index; go through RGBA to honour it.
+    image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    mode = image.mode
+  if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+    rgba = image.convert("RGBA")
+    background = Image.new("RGBA", rgba.size, _WHITE + (255,))
+    return Image.alpha_composite(background, rgba).convert("RGB")
+  if mode.startswith("I") or mode == "F":
+    return _high_depth_gray_to_rgb(image)
+  # L, 1, CMYK (Adobe-inverted CMYK is undone by Pillow's JPEG reader),
+  # YCbCr, LAB, HSV.
+  return image.convert("RGB")
+
+
+def _high_depth_gray_to_rgb(image: Image.Image) -> Image.Image:
+  """Maps 16-bit, 32-bit or float grayscale to 8 bits by its value range.
+
+  Pillow's own `convert("L")` clips such images at 255 instead of scaling
+  them, which turns most 16-bit photos white.
+  """
+  values = np.asarray(image, dtype=np.float64)
+  if image.mode == "F":
+    top = 1.0 if values.max(initial=0.0) <= 1.0 else 255.0
+  else:
+    # 16-bit data (the PNG and TIFF case) unless every value fits in 8 bits.
+    top = 65535.0 if values.max(initial=0.0) > 255 else 255.0
+  gray = np.clip(np.rint(values * (255.0 / top)), 0, 255).astype(np.uint8)
+  return Image.fromarray(gray, mode="L").convert("RGB")
+
+
+def default_workers() -> int:
+  """The number of cores this process may use."""
+  try:
+    return max(1, len(os.sched_getaffinity(0)))
+  except AttributeError:  # Not available on macOS and Windows.
+    return max(1, os.cpu_count() or 1)
+
+
+def ordered_map(fn: Callable[[_T], _R], items: Iterable[_T], *,
+                workers: int, window: int | None = None) -> Iterator[_R]:
+  """Applies `fn` in a thread pool, yielding results in input order.
+
+  At most `window` calls are in flight, so memory stays bounded on a large
+  folder however slowly the results are consumed.
+
+  Args:
+    fn: Called once per item, from worker threads.
+    items: The inputs.
+    workers: Thread count; 1 runs everything in the calling thread.
+    window: Calls submitted ahead of the one being yielded (default
+      4 * workers).
+
+  Yields:
+    `fn(item)` for each item, in order.
+  """
+  if workers <= 1:
+    yield from map(fn, items)
+    return
+  window = window or 4 * workers
+  items = iter(items)
+  with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+    pending = collections.deque(
+        pool.submit(fn, item) for item in itertools.islice(items, window))
+    while pending:
+      result = pending.popleft().result()
+      for item in itertools.islice(items, 1):
+        pending.append(pool.submit(fn, item))
+      yield result
