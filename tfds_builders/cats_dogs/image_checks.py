@@ -103,8 +103,9 @@ def to_rgb_jpeg(data: bytes, *, max_side: int | None = None,
     raise SkippedImage(EMPTY, "zero-byte file")
   try:
     image = Image.open(io.BytesIO(data))
-    target = _target_size(image.size, max_side)
-    if image.format == "JPEG" and target != image.size:
+    original_size = image.size
+    target = _target_size(original_size, max_side)
+    if image.format == "JPEG" and target != original_size:
       # DCT-domain downscaling is only asked for when the image is to be
       # shrunk anyway; it never goes below the requested size.
       image.draft(image.mode, target)
@@ -119,7 +120,7 @@ def to_rgb_jpeg(data: bytes, *, max_side: int | None = None,
   notes = []
   orientation = image.getexif().get(_ORIENTATION_TAG, 1)
   if (image.format == "JPEG" and image.mode == "RGB" and orientation == 1
-      and target == image.size and not image.info.get("progressive")
+      and target == original_size and not image.info.get("progressive")
       and not image.info.get("progression")):
     return CheckedImage(data, image.width, image.height, ("reused_bytes",))
 
@@ -131,10 +132,12 @@ def to_rgb_jpeg(data: bytes, *, max_side: int | None = None,
   if image.mode != "RGB":
     notes.append(f"converted_from_{image.mode}")
     image = _to_rgb(image)
-  target = _target_size(image.size, max_side)
-  if target != image.size:
+  if target != original_size:
     notes.append("resized")
-    image = image.resize(target, Image.Resampling.BICUBIC)
+    # The draft above may already have shrunk it part of the way (or all).
+    final = _target_size(image.size, max_side)
+    if final != image.size:
+      image = image.resize(final, Image.Resampling.BICUBIC)
   out = io.BytesIO()
   # No EXIF is carried over: the pixels are already upright, and a stale
   # orientation tag would make EXIF-aware readers rotate them again.

@@ -199,29 +199,35 @@ def make_sample(out_dir: str, *, per_class: int = 100,
   return kept
 
 
-_OUT = flags.DEFINE_string("out", None, "Directory to write the tree to.",
-                           required=True)
-_PER_CLASS = flags.DEFINE_integer("per_class", 100, "Train images per class.",
-                                  lower_bound=1)
-_TEST_PER_CLASS = flags.DEFINE_integer(
-    "test_per_class", None, "Test images per class (default per_class/4).",
-    lower_bound=1)
-_SIZE = flags.DEFINE_integer("size", 400, "Image side in pixels.",
-                             lower_bound=8)
-_SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
-_ODD_FILES = flags.DEFINE_boolean("odd_files", True,
-                                  "Mix broken and unusual files in.")
+def _define_flags() -> None:
+  """Defines the command-line flags, only when run as a program.
+
+  Importing this module (as tests and benchmarks do) then defines no flags,
+  so it cannot clash with another module's `--out`.
+  """
+  flags.DEFINE_string("out", None, "Directory to write the tree to.",
+                      required=True)
+  flags.DEFINE_integer("per_class", 100, "Train images per class.",
+                       lower_bound=1)
+  flags.DEFINE_integer("test_per_class", None,
+                       "Test images per class (default per_class/4).",
+                       lower_bound=1)
+  flags.DEFINE_integer("size", 400, "Image side in pixels.", lower_bound=8)
+  flags.DEFINE_integer("seed", 0, "Random seed.")
+  flags.DEFINE_boolean("odd_files", True, "Mix broken and unusual files in.")
 
 
 def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  kept = make_sample(_OUT.value, per_class=_PER_CLASS.value,
-                     test_per_class=_TEST_PER_CLASS.value, size=_SIZE.value,
-                     seed=_SEED.value, odd_files=_ODD_FILES.value)
+  args = flags.FLAGS
+  kept = make_sample(args.out, per_class=args.per_class,
+                     test_per_class=args.test_per_class, size=args.size,
+                     seed=args.seed, odd_files=args.odd_files)
   for split, count in kept.items():
-    print(f"{split}: {count} images in {os.path.join(_OUT.value, split)}")
+    print(f"{split}: {count} images in {os.path.join(args.out, split)}")
 
 
 if __name__ == "__main__":
+  _define_flags()
   app.run(main)
