@@ -1,0 +1,321 @@
+r"""Reading input through the tf.data service: CPU workers feed the trainers.
+
+The tf.data service moves input preprocessing off the training hosts: a
+dispatcher hands out work, workers run the dataset graph, trainers read the
+finished batches over gRPC. This module starts TensorFlow's own servers and
+wraps `tf.data.experimental.service.distribute` with address checks, so a
+wrong or dead address fails fast with the address named instead of hanging.
+
+Usage:
+  python -m asl_pipeline.service dispatcher --port 5050 [--work_dir DIR]
+  python -m asl_pipeline.service worker --dispatcher localhost:5050 \
+      --port 5051 [--worker_address HOST:5051]
+
+Each command blocks until SIGINT or SIGTERM, then stops its server and exits
+with status 0. Trainers then read through it with
+`--data_service=grpc://localhost:5050`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+import dataclasses
+import signal
+import socket
+import threading
+import time
+
+from absl import app
+from absl import flags
+import tensorflow as tf
+
+_service = tf.data.experimental.service
+
+# Processing modes by the names the tf.data service documentation uses.
+# "distributed_epoch" splits the source among workers (each example once per
+# epoch across all workers); "parallel_epochs" has every worker produce the
+# whole dataset (each example once per worker per epoch).
+PROCESSING_MODES = {
+    "distributed_epoch": _service.ShardingPolicy.DYNAMIC,
+    "parallel_epochs": _service.ShardingPolicy.OFF,
+}
+_PROTOCOL = "grpc"
+_HOW_TO_START = ("start one with `python -m asl_pipeline.service dispatcher "
+                 "--port PORT` and at least one `python -m "
+                 "asl_pipeline.service worker --dispatcher=HOST:PORT`")
+
+
+def parse_address(service: str) -> tuple[str, int]:
+  """Splits a tf.data service address into host and port.
+
+  Args:
+    service: `grpc://HOST:PORT` or `HOST:PORT`; an IPv6 host goes in
+      brackets, e.g. `grpc://[::1]:5050`.
+
+  Returns:
+    `(host, port)`, the host without brackets.
+
+  Raises:
+    ValueError: the address is malformed; the message quotes it.
+  """
+  if not isinstance(service, str):
+    raise ValueError(f"tf.data service address must be a string like "
+                     f"'grpc://localhost:5050', got {service!r}")
+  rest = service
+  if "://" in service:
+    protocol, rest = service.split("://", 1)
+    if protocol != _PROTOCOL:
+      raise ValueError(f"tf.data service address {service!r} uses protocol "
+                       f"{protocol!r}; only 'grpc://HOST:PORT' is supported")
+  host, sep, port_text = rest.rpartition(":")
+  if host.startswith("[") and host.endswith("]"):
+    host = host[1:-1]
+  if not sep or not host or "/" in rest or not port_text.isdigit():
+    raise ValueError(f"tf.data service address {service!r} is not of the "
+                     f"form 'grpc://HOST:PORT' (e.g. 'grpc://localhost:5050')")
+  port = int(port_text)
+  if not 0 < port < 65536:
+    raise ValueError(f"tf.data service address {service!r} has port {port}, "
+                     f"outside 1..65535")
+  return host, port
+
+
+def wait_for_dispatcher(service: str, timeout_s: float = 10.0) -> None:
+  """Returns once something accepts TCP connections at the service address.
+
+  A tf.data service client retries an unreachable dispatcher for a long time
+  without saying so; checking the port first turns a typo or a dispatcher
+  that was never started into an immediate, named error.
+
+  Args:
+    service: The dispatcher address, `grpc://HOST:PORT`.
+    timeout_s: How long to keep retrying, for a dispatcher still starting.
+
+  Raises:
+    ValueError: the address is malformed.
+    ConnectionError: nothing accepted a connection within `timeout_s`.
+  """
+  host, port = parse_address(service)
+  deadline = time.monotonic() + timeout_s
+  while True:
+    remaining = deadline - time.monotonic()
+    try:
+      with socket.create_connection((host, port),
+                                    timeout=max(min(remaining, 1.0), 0.05)):
+        return
+    except OSError as e:
+      last_error = e
+    if time.monotonic() >= deadline:
+      break
+    time.sleep(min(0.1, max(deadline - time.monotonic(), 0.0)))
+  raise ConnectionError(
+      f"No tf.data service dispatcher answers at {service} within "
+      f"{timeout_s:g}s ({last_error}); {_HOW_TO_START}, or fix the address "
+      f"passed as --data_service")
+
+
+def distribute(dataset: tf.data.Dataset,
+               service: str,
+               *,
+               job_name: str | None = None,
+               processing_mode: str = "distributed_epoch",
+               timeout_s: float = 10.0,
+               max_outstanding_requests: int | None = None
+              ) -> tf.data.Dataset:
+  """Reads `dataset` through a tf.data service instead of locally.
+
+  The dataset graph (batched and, if wanted, augmented) is sent to the
+  service's workers, which produce its elements; this process only receives
+  them. With the default "distributed_epoch" mode the workers split the
+  source between them, so every example is visited once per epoch in total,
+  whatever the number of workers. Elements arrive in no fixed order, and each
+  worker batches its own share, so the last batch of each worker's share may
+  be partial unless the dataset drops remainders or repeats.
+
+  Trainers that read with several consumers (one per replica, e.g. from
+  `strategy.distribute_datasets_from_function`) should pass the same
+  `job_name` in each and not shard the dataset themselves: consumers of one
+  job share its elements, so the job together still visits every example
+  once per epoch.
+
+  Args:
+    dataset: The dataset to produce remotely. Must be serializable: no
+      `py_function`, no captured Python state.
+    service: The dispatcher address, `grpc://HOST:PORT`.
+    job_name: Consumers passing the same name share one job (and its
+      elements); None gives this dataset a job of its own.
+    processing_mode: "distributed_epoch" (each example once per epoch) or
+      "parallel_epochs" (each worker produces the whole dataset).
+    timeout_s: How long to wait for the dispatcher to accept a connection.
+    max_outstanding_requests: Bounds the memory used for elements in
+      flight; None lets TensorFlow decide.
+
+  Returns:
+    A dataset yielding the elements produced by the service.
+
+  Raises:
+    ValueError: `service` is malformed or `processing_mode` unknown.
+    ConnectionError: no dispatcher listens at `service`.
+  """
+  if processing_mode not in PROCESSING_MODES:
+    raise ValueError(f"processing_mode={processing_mode!r} is not one of "
+                     f"{sorted(PROCESSING_MODES)}")
+  host, port = parse_address(service)
+  wait_for_dispatcher(service, timeout_s)
+  # Brackets again for IPv6 hosts, as gRPC expects them.
+  host_text = f"[{host}]" if ":" in host else host
+  return dataset.apply(_service.distribute(
+      processing_mode=PROCESSING_MODES[processing_mode],
+      service=f"{_PROTOCOL}://{host_text}:{port}",
+      job_name=job_name,
+      max_outstanding_requests=max_outstanding_requests))
+
+
+def start_dispatcher(port: int = 0,
+                     work_dir: str | None = None
+                    ) -> _service.DispatchServer:
+  """Starts a tf.data service dispatcher in this process.
+
+  Args:
+    port: The port to listen on; 0 picks a free one (see `.target`).
+    work_dir: Where the dispatcher journals its state. When given, the
+      dispatcher runs fault tolerant: restarted on the same `work_dir`, it
+      recovers its jobs, and workers and trainers reconnect.
+
+  Returns:
+    The running server; its `target` is `grpc://localhost:PORT`.
+  """
+  config = _service.DispatcherConfig(
+      port=port, work_dir=work_dir, fault_tolerant_mode=work_dir is not None)
+  return _service.DispatchServer(config)
+
+
+def start_worker(dispatcher: str,
+                 port: int = 0,
+                 worker_address: str | None = None
+                ) -> _service.WorkerServer:
+  """Starts a tf.data service worker in this process.
+
+  Args:
+    dispatcher: The dispatcher address, `HOST:PORT` or `grpc://HOST:PORT`.
+    port: The port to listen on; 0 picks a free one.
+    worker_address: The address trainers use to reach this worker, as told
+      to the dispatcher; `%port%` is replaced by the bound port. Defaults to
+      `localhost:%port%`, right only when trainers run on this host.
+
+  Returns:
+    The running server.
+
+  Raises:
+    ValueError: `dispatcher` is malformed.
+  """
+  host, dispatcher_port = parse_address(dispatcher)
+  host_text = f"[{host}]" if ":" in host else host
+  config = _service.WorkerConfig(
+      dispatcher_address=f"{host_text}:{dispatcher_port}",
+      worker_address=worker_address or "localhost:%port%",
+      port=port)
+  return _service.WorkerServer(config)
+
+
+@dataclasses.dataclass
+class LocalCluster:
+  """A dispatcher and its workers running in this process.
+
+  Attributes:
+    address: The dispatcher address for `distribute`, `grpc://localhost:P`.
+    dispatcher: The dispatcher server.
+    workers: The worker servers.
+  """
+  address: str
+  dispatcher: _service.DispatchServer
+  workers: list[_service.WorkerServer]
+
+  def stop(self) -> None:
+    """Stops the workers, then the dispatcher."""
+    for worker in self.workers:
+      worker.stop()
+    self.dispatcher.stop()
+
+  def __enter__(self) -> LocalCluster:
+    return self
+
+  def __exit__(self, *exc_info) -> None:
+    self.stop()
+
+
+def start_local_cluster(num_workers: int = 2) -> LocalCluster:
+  """Starts a dispatcher and `num_workers` workers on free localhost ports.
+
+  For tests and demos: every server lives in this process and only
+  loopback addresses are handed out.
+
+  Args:
+    num_workers: How many workers to start, at least 1.
+
+  Returns:
+    The running cluster; use it as a context manager to stop it.
+
+  Raises:
+    ValueError: `num_workers` < 1.
+  """
+  if num_workers < 1:
+    raise ValueError(f"num_workers={num_workers}; a tf.data service needs at "
+                     f"least one worker to produce anything")
+  dispatcher = start_dispatcher()
+  workers = [start_worker(dispatcher.target) for _ in range(num_workers)]
+  return LocalCluster(dispatcher.target, dispatcher, workers)
+
+
+def _define_flags() -> None:
+  """Defines the command line flags, only when run as a program.
+
+  Importing the library must not define flags: trainers that import it
+  have flags of their own, and absl refuses a name defined twice.
+  """
+  flags.DEFINE_integer("port", 0, "Port to listen on; 0 picks a free one.")
+  flags.DEFINE_string(
+      "work_dir", None,
+      "dispatcher: journal directory; makes the dispatcher fault tolerant.")
+  flags.DEFINE_string("dispatcher", None, "worker: the dispatcher's HOST:PORT.")
+  flags.DEFINE_string(
+      "worker_address", None,
+      "worker: the address trainers reach it at; default localhost:%port%.")
+
+
+def _wait_for_signal() -> None:
+  """Blocks until SIGINT or SIGTERM."""
+  stop = threading.Event()
+  for signum in (signal.SIGINT, signal.SIGTERM):
+    signal.signal(signum, lambda *_: stop.set())
+  stop.wait()
+
+
+def main(argv: Sequence[str]) -> None:
+  flag_values = flags.FLAGS
+  if len(argv) != 2 or argv[1] not in ("dispatcher", "worker"):
+    raise app.UsageError("Usage: python -m asl_pipeline.service "
+                         "dispatcher|worker [flags]")
+  if argv[1] == "dispatcher":
+    server = start_dispatcher(flag_values.port, flag_values.work_dir)
+    print(f"tf.data service dispatcher listening at {server.target}",
+          flush=True)
+  else:
+    if not flag_values.dispatcher:
+      raise app.UsageError("worker needs --dispatcher=HOST:PORT")
+    try:
+      server = start_worker(flag_values.dispatcher, flag_values.port,
+                            flag_values.worker_address)
+    except ValueError as e:
+      raise app.UsageError(f"--dispatcher: {e}") from e
+    print(f"tf.data service worker at {server._address} "  # pylint: disable=protected-access
+          f"serving dispatcher {flag_values.dispatcher}", flush=True)
+  _wait_for_signal()
+  server.stop()
+  print(f"tf.data service {argv[1]} stopped", flush=True)
+
+
+
+if __name__ == "__main__":
+  _define_flags()
+  app.run(main)
