@@ -1,0 +1,98 @@
+"""What a trained model holds: its run's config, filters and feature maps."""
+
+from __future__ import annotations
+
+import pathlib
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from trainers import config as config_lib
+from trainers import export
+from trainers import models  # pylint: disable=unused-import  (custom layers)
+
+
+def load_run(workdir: str | pathlib.Path
+             ) -> tuple[keras.Model, config_lib.Config]:
+  """Loads `model.keras` and `config.json` from a training WORKDIR.
+
+  Args:
+    workdir: A directory `trainers.loop.train_and_evaluate` wrote.
+
+  Returns:
+    `(model, config)`.
+
+  Raises:
+    FileNotFoundError: if the run has no saved model yet.
+  """
+  workdir = pathlib.Path(workdir)
+  path = workdir / "model.keras"
+  if not path.exists():
+    raise FileNotFoundError(f"No model.keras in {workdir}; point --model at a "
+                            "WORKDIR whose training has finished.")
+  config = config_lib.Config.from_json((workdir / "config.json").read_text())
+  return keras.models.load_model(path), config
+
+
+def conv_layers(model: keras.Model) -> list[keras.layers.Conv2D]:
+  """The model's top-level Conv2D layers, in order."""
+  return [l for l in model.layers if isinstance(l, keras.layers.Conv2D)]
+
+
+def first_conv_filters(model: keras.Model) -> tuple[str, np.ndarray]:
+  """The first conv layer's kernels, one image per filter.
+
+  Args:
+    model: A model with at least one top-level Conv2D layer.
+
+  Returns:
+    `(layer name, filters)`: [filters, kh, kw] for one input channel, or
+    [filters, kh, kw, 3] scaled to [0, 1] for RGB input.
+  """
+  layers = conv_layers(model)
+  if not layers:
+    raise ValueError(f"Model {model.name!r} has no Conv2D layer to draw.")
+  kernel = np.asarray(layers[0].kernel)  # [kh, kw, in, out]
+  filters = np.moveaxis(kernel, -1, 0)
+  if filters.shape[-1] == 3:
+    low = filters.min(axis=(1, 2, 3), keepdims=True)
+    high = filters.max(axis=(1, 2, 3), keepdims=True)
+    return layers[0].name, (filters - low) / np.maximum(high - low, 1e-12)
+  return layers[0].name, filters.mean(axis=-1)
+
+
+def load_image(path: str | pathlib.Path, model: keras.Model) -> tf.Tensor:
+  """Reads an image file as a [1, H, W, C] model input, like `predict` does.
+
+  Args:
+    path: PNG, JPEG, GIF or BMP file.
+    model: The model whose input size and channels to convert to.
+
+  Returns:
+    float32 [1, height, width, channels] in [0, 1].
+  """
+  image = tf.io.decode_image(tf.io.read_file(str(path)),
+                             expand_animations=False, dtype=tf.uint8)
+  _, height, width, channels = model.input_shape
+  return export.to_model_input(image[tf.newaxis], height, width, channels)
+
+
+def feature_maps(model: keras.Model,
+                 image: tf.Tensor) -> list[tuple[str, np.ndarray]]:
+  """Every top-level conv layer's output for one image.
+
+  Args:
+    model: A model with top-level Conv2D layers.
+    image: [1, H, W, C] model input.
+
+  Returns:
+    `[(layer name, [channels, h, w] activations), ...]` in layer order.
+  """
+  layers = conv_layers(model)
+  if not layers:
+    raise ValueError(f"Model {model.name!r} has no Conv2D layer to draw.")
+  probe = keras.Model(model.inputs, [l.output for l in layers])
+  outputs = probe(image, training=False)
+  return [(l.name, np.moveaxis(np.asarray(o[0], np.float32), -1, 0))
+          for l, o in zip(layers, outputs)]
