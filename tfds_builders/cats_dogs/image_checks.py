@@ -73,7 +73,7 @@ class CheckedImage:
 
 
 def to_rgb_jpeg(data: bytes, *, max_side: int | None = None,
-                quality: int = 95) -> CheckedImage:
+                quality: int = 95, reuse_bytes: bool = True) -> CheckedImage:
   """Turns the bytes of any image Pillow reads into an upright RGB JPEG.
 
   The image is always fully decoded, so truncated or corrupt files are caught
@@ -92,6 +92,8 @@ def to_rgb_jpeg(data: bytes, *, max_side: int | None = None,
     max_side: If set, images whose longer side exceeds it are shrunk
       (aspect preserved) so that the longer side equals it.
     quality: JPEG quality of re-encoded images.
+    reuse_bytes: Keep the original bytes when nothing needs changing; False
+      re-encodes every image (uniform quality, and the worst-case cost).
 
   Returns:
     The checked image.
@@ -119,7 +121,8 @@ def to_rgb_jpeg(data: bytes, *, max_side: int | None = None,
 
   notes = []
   orientation = image.getexif().get(_ORIENTATION_TAG, 1)
-  if (image.format == "JPEG" and image.mode == "RGB" and orientation == 1
+  if (reuse_bytes and image.format == "JPEG" and image.mode == "RGB"
+      and orientation == 1
       and target == original_size and not image.info.get("progressive")
       and not image.info.get("progression")):
     return CheckedImage(data, image.width, image.height, ("reused_bytes",))
