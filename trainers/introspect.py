@@ -1,7 +1,9 @@
-"""What a trained model holds: its run's config, filters and feature maps."""
+"""What a trained model holds: its run's config, filters and feature maps,
+and the PNGs `trainers.visualize` draws of them."""
 
 from __future__ import annotations
 
+import json
 import pathlib
 
 import keras
@@ -11,6 +13,7 @@ import tensorflow as tf
 from trainers import config as config_lib
 from trainers import export
 from trainers import models  # pylint: disable=unused-import  (custom layers)
+from trainers import plots
 
 
 def load_run(workdir: str | pathlib.Path
@@ -96,3 +99,37 @@ def feature_maps(model: keras.Model,
   outputs = probe(image, training=False)
   return [(l.name, np.moveaxis(np.asarray(o[0], np.float32), -1, 0))
           for l, o in zip(layers, outputs)]
+
+
+def write_pictures(workdir: str | pathlib.Path,
+                   image_path: str | pathlib.Path,
+                   out_dir: str | pathlib.Path) -> list[pathlib.Path]:
+  """Writes the filter, feature-map and curve PNGs.
+
+  Args:
+    workdir: A finished training WORKDIR.
+    image_path: An image file, converted like `trainers.predict` does.
+    out_dir: Where the PNGs go (created if needed).
+
+  Returns:
+    The PNGs written.
+  """
+  workdir, out_dir = pathlib.Path(workdir), pathlib.Path(out_dir)
+  model, _ = load_run(workdir)
+  name, filters = first_conv_filters(model)
+  written = [plots.plot_grid(
+      filters, [str(i) for i in range(len(filters))],
+      f"{name}: {len(filters)} filters", out_dir / f"filters_{name}.png",
+      cmap="gray")]
+  image = load_image(image_path, model)
+  for name, maps in feature_maps(model, image):
+    written.append(plots.plot_grid(
+        maps, [str(i) for i in range(len(maps))],
+        f"{name}: {len(maps)} feature maps of {pathlib.Path(image_path).name}",
+        out_dir / f"feature_maps_{name}.png"))
+  metrics_path = workdir / "metrics.json"
+  if metrics_path.exists():
+    history = json.loads(metrics_path.read_text()).get("history")
+    if history:
+      written.append(plots.plot_curves(history, out_dir / "curves.png"))
+  return written

@@ -121,14 +121,14 @@ class _Run:
     augmenter = None
     if config.augment == "device":
       augmenter = asl_pipeline.make_augmenter(seed=config.seed)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
     train_step = steps_lib.make_train_step(
-        self.model, self.optimizer, keras.losses.SparseCategoricalCrossentropy(),
-        train_metrics, augmenter=augmenter, use_tf_function=use_tf_function,
+        self.model, self.optimizer, loss_fn, train_metrics,
+        augmenter=augmenter, use_tf_function=use_tf_function,
         jit_compile=config.jit_compile, first_bad_step=self.first_bad_step,
         step=self.step)
     eval_step = steps_lib.make_eval_step(
-        self.model, keras.losses.SparseCategoricalCrossentropy(), eval_metrics,
-        use_tf_function=use_tf_function)
+        self.model, loss_fn, eval_metrics, use_tf_function=use_tf_function)
     evaluate = lambda ds: steps_lib.evaluate(eval_step, eval_metrics, ds)
 
     val_ds = None
@@ -140,7 +140,8 @@ class _Run:
       # the order (and augmentations) the first epochs already saw.
       train_ds = self.data.train(seed=config.seed + start - 1)
       writers = {name: tf.summary.create_file_writer(
-          str(self.workdir / "logs" / name)) for name in ("train", "validation")}
+          str(self.workdir / "logs" / name))
+                 for name in ("train", "validation")}
       iterator = iter(train_ds)
       for epoch in range(start, config.epochs + 1):
         record = self._train_epoch(epoch, iterator, train_step, train_metrics,

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 import json
-import pathlib
 import sys
-from typing import Any
 
 from absl import app
 from absl import flags
-import tensorflow as tf
 
 from trainers import export
+from trainers import inference
 
 _MODEL = flags.DEFINE_string("model", None, "A training WORKDIR (its export/ "
                              "is used) or an export directory.", required=True)
@@ -31,53 +29,17 @@ _JSON = flags.DEFINE_bool("json", False, "Print one JSON list instead of "
                           "text lines.")
 
 
-def find_export(model: str | pathlib.Path) -> pathlib.Path:
-  """The export directory of a WORKDIR, or `model` itself if it is one."""
-  model = pathlib.Path(model)
-  return model if (model / "saved_model.pb").exists() else model / "export"
-
-
-def predict_file(loaded, class_names: Sequence[str], path: str,
-                 top_k: int = 1) -> dict[str, Any]:
-  """Classifies one image file.
-
-  Args:
-    loaded: An export from `export.load_export`.
-    class_names: Its class names.
-    path: An image file.
-    top_k: How many of the most likely classes to return.
-
-  Returns:
-    `{"path", "predictions": [{"label", "probability"}, ...]}`, most likely
-    first, or `{"path", "error"}` if the file is missing or not an image.
-  """
-  try:
-    data = tf.io.read_file(path)
-    # expand_animations=False: a GIF gives its first frame, always 3-D.
-    image = tf.io.decode_image(data, expand_animations=False, dtype=tf.uint8)
-  except (tf.errors.NotFoundError, tf.errors.InvalidArgumentError) as e:
-    reason = ("no such file" if isinstance(e, tf.errors.NotFoundError) else
-              "not a PNG, JPEG, GIF or BMP image")
-    # TF prefixes its op messages with graph details; keep the sentence.
-    detail = e.message.split("}}")[-1].split("[Op:")[0].strip()
-    return {"path": path, "error": f"{reason}: {detail}"}
-  probabilities = loaded.serve_uint8(image[tf.newaxis])[0].numpy()
-  top = probabilities.argsort()[::-1][:top_k]
-  return {"path": path,
-          "predictions": [{"label": class_names[i],
-                           "probability": float(probabilities[i])}
-                          for i in top]}
-
-
 def main(argv: Sequence[str]) -> int:
   paths = argv[1:]
   if not paths:
     raise app.UsageError("Name at least one image file.")
   try:
-    loaded, class_names = export.load_export(find_export(_MODEL.value))
+    loaded, class_names = export.load_export(
+        inference.find_export(_MODEL.value))
   except FileNotFoundError as e:
     raise app.UsageError(f"--model: {e}") from None
-  results = [predict_file(loaded, class_names, p, _TOP_K.value) for p in paths]
+  results = [inference.predict_file(loaded, class_names, p, _TOP_K.value)
+             for p in paths]
   if _JSON.value:
     print(json.dumps(results, indent=2))
   for r in results:
