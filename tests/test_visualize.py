@@ -1,0 +1,94 @@
+"""Tests for the filter, feature-map and curve pictures."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+import pytest
+
+from trainers import config as config_lib
+from trainers import introspect
+from trainers import loop
+from trainers import plots
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def workdir(asl_data_dir, tmp_path_factory):
+  path = tmp_path_factory.mktemp("visualize_run")
+  loop.train_and_evaluate(config_lib.Config(
+      data_dir=asl_data_dir, epochs=2, batch_size=16, steps_per_epoch=2,
+      eval_batch_size=96, summary_images=0), path)
+  return path
+
+
+@pytest.fixture
+def hand_png(asl_data_dir, tmp_path):
+  import asl_pipeline  # pylint: disable=g-import-not-at-top
+  images, _ = next(iter(asl_pipeline.eval_dataset(
+      "sign_language_mnist", batch_size=1, data_dir=asl_data_dir)))
+  path = tmp_path / "hand.png"
+  Image.fromarray(np.uint8(images.numpy()[0, :, :, 0] * 255)).save(path)
+  return path
+
+
+def assert_not_blank(path: pathlib.Path):
+  pixels = np.asarray(Image.open(path).convert("L"), np.float32)
+  assert pixels.shape[0] > 100 and pixels.shape[1] > 100
+  assert pixels.std() > 10, f"{path} looks blank"
+
+
+def test_one_panel_per_filter_and_feature_map(workdir, hand_png, tmp_path,
+                                              monkeypatch):
+  figures = {}
+  save = plots._save
+
+  def recording_save(fig, path):
+    figures[pathlib.Path(path).name] = (
+        sum(1 for ax in fig.axes if ax.images),
+        fig._suptitle.get_text() if fig._suptitle else "")
+    return save(fig, path)
+
+  monkeypatch.setattr(plots, "_save", recording_save)
+  written = introspect.write_pictures(workdir, hand_png, tmp_path / "out")
+
+  assert [p.name for p in written] == [
+      "filters_conv1.png", "feature_maps_conv1.png", "feature_maps_conv2.png",
+      "feature_maps_conv3.png", "curves.png"]
+  for path in written:
+    assert_not_blank(path)
+  assert figures["filters_conv1.png"][0] == 75
+  for layer, channels in [("conv1", 75), ("conv2", 50), ("conv3", 25)]:
+    panels, title = figures[f"feature_maps_{layer}.png"]
+    assert panels == channels
+    assert title.startswith(layer)
+
+
+def test_feature_maps_follow_the_image(workdir, hand_png):
+  model, _ = introspect.load_run(workdir)
+  image = introspect.load_image(hand_png, model)
+  maps = dict(introspect.feature_maps(model, image))
+  assert maps["conv1"].shape == (75, 28, 28)
+  assert maps["conv2"].shape == (50, 14, 14)
+  blank = dict(introspect.feature_maps(model, image * 0))
+  assert not np.allclose(maps["conv1"], blank["conv1"])
+
+
+@pytest.mark.slow
+def test_cli_writes_the_pictures(workdir, hand_png, tmp_path):
+  out = tmp_path / "pictures"
+  result = subprocess.run(
+      [sys.executable, "-m", "trainers.visualize", f"--model={workdir}",
+       f"--image={hand_png}", f"--out={out}"],
+      cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+      capture_output=True, text=True, timeout=300, check=False)
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert sorted(p.name for p in out.iterdir()) == [
+      "curves.png", "feature_maps_conv1.png", "feature_maps_conv2.png",
+      "feature_maps_conv3.png", "filters_conv1.png"]
