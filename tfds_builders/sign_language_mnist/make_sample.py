@@ -9,7 +9,10 @@ learn it.
 Usage:
   python -m tfds_builders.sign_language_mnist.make_sample --out DIR \
       [--train_rows 1000] [--test_rows 300] [--scheme kaggle|contiguous] \
-      [--header|--noheader] [--seed 0]
+      [--header|--noheader] [--seed 0] [--png_dir DIR --pngs 8]
+
+`--png_dir` also saves the first test images as PNG files named after their
+letter, to try `python -m trainers.predict` on.
 """
 
 from __future__ import annotations
@@ -120,7 +123,8 @@ def write_csv(path: str, images: np.ndarray, labels: np.ndarray,
 
 def make_sample(out_dir: str, *, train_rows: int = 1000, test_rows: int = 300,
                 scheme: str = csv_source.KAGGLE, header: bool = True,
-                seed: int = 0, test_name: str = "sign_mnist_test.csv"
+                seed: int = 0, test_name: str = "sign_mnist_test.csv",
+                png_dir: str | None = None, pngs: int = 8
                 ) -> dict[str, str]:
   """Writes `sign_mnist_train.csv` and a test CSV into `out_dir`.
 
@@ -133,6 +137,9 @@ def make_sample(out_dir: str, *, train_rows: int = 1000, test_rows: int = 300,
     seed: Varies the samples (not what each letter looks like).
     test_name: `sign_mnist_test.csv` (Kaggle) or `sign_mnist_valid.csv`
       (course copy).
+    png_dir: If set, the first `pngs` test images are also saved there as
+      `<row>_<letter>.png`.
+    pngs: How many test images to save as PNG.
 
   Returns:
     Split name -> written path.
@@ -150,9 +157,20 @@ def make_sample(out_dir: str, *, train_rows: int = 1000, test_rows: int = 300,
     classes = np.resize(rng.permutation(_NUM_CLASSES), rows)
     rng.shuffle(classes)
     paths[split] = os.path.join(out_dir, name)
-    write_csv(paths[split], render(classes, rng), raw_labels(classes, scheme),
-              header)
+    images = render(classes, rng)
+    write_csv(paths[split], images, raw_labels(classes, scheme), header)
+  if png_dir:  # `images` and `classes` are the test split's, written last.
+    _write_pngs(png_dir, images[:pngs], classes[:pngs])
   return paths
+
+
+def _write_pngs(png_dir: str, images: np.ndarray, classes: np.ndarray) -> None:
+  # Pillow is imported here so that writing CSVs never needs it.
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  os.makedirs(png_dir, exist_ok=True)
+  for row, (image, label) in enumerate(zip(images, classes)):
+    letter = csv_source.LETTERS[label]
+    Image.fromarray(image).save(os.path.join(png_dir, f"{row}_{letter}.png"))
 
 
 _OUT = flags.DEFINE_string("out", None, "Directory to write the CSVs to.",
@@ -165,6 +183,10 @@ _SCHEME = flags.DEFINE_enum("scheme", csv_source.KAGGLE,
                             list(csv_source.SCHEMES), "Label numbering.")
 _HEADER = flags.DEFINE_boolean("header", True, "Write the header row.")
 _SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
+_PNG_DIR = flags.DEFINE_string(
+    "png_dir", None, "Also save the first test images as PNGs here.")
+_PNGS = flags.DEFINE_integer("pngs", 8, "Test images to save as PNG.",
+                             lower_bound=0)
 _TEST_NAME = flags.DEFINE_enum(
     "test_name", "sign_mnist_test.csv",
     ["sign_mnist_test.csv", "sign_mnist_valid.csv"],
@@ -177,7 +199,8 @@ def main(argv: Sequence[str]) -> None:
   paths = make_sample(_OUT.value, train_rows=_TRAIN_ROWS.value,
                       test_rows=_TEST_ROWS.value, scheme=_SCHEME.value,
                       header=_HEADER.value, seed=_SEED.value,
-                      test_name=_TEST_NAME.value)
+                      test_name=_TEST_NAME.value, png_dir=_PNG_DIR.value,
+                      pngs=_PNGS.value)
   for split, path in paths.items():
     print(f"{split}: {path}")
 
