@@ -1,0 +1,173 @@
+"""asl_pipeline beside the course's ImageDataGenerator, and beside the model.
+
+On one synthetic Sign Language MNIST sample (full size unless quick), in one
+run, images/s of:
+  (a) the course's way: pandas read_csv, numpy reshape, then the legacy
+      `ImageDataGenerator(...).flow(x, y, batch_size)` from tf_keras;
+  (b) `asl_pipeline.train_dataset(augment="none")`;
+  (c) `asl_pipeline.train_dataset(augment="pipeline")` (fused augmenter);
+  (c') for reference, the chain of the four stock Keras layers mapped over
+      (b)'s batches;
+  (d) what the DLI CNN consumes: a plain `tf.function` GradientTape train
+      step on in-memory batches.
+at batch 32 (the course's) and at a larger batch, with the ratios (c)/(a)
+and (c)/(d) at each batch size.
+
+Every rate is steady state: iterators are warmed (one full pass, so caches
+are filled and functions traced) before timing. Variants are timed in turns,
+several rounds, keeping each one's best round: other processes on a shared
+machine only ever slow a round down.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import time
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+import asl_pipeline
+from tfds_builders.sign_language_mnist import make_sample
+
+_NAME = "sign_language_mnist"
+_FULL_ROWS, _QUICK_ROWS = 27455, 4000
+_BATCH_SIZES = (32, 256)
+_AUGMENT = dict(rotation_range=10, zoom_range=0.1, width_shift_range=0.1,
+                height_shift_range=0.1, horizontal_flip=True)
+
+
+def _prepare(workdir: pathlib.Path, rows: int) -> tuple[str, str]:
+  """Writes the CSV sample and builds it; returns (train CSV, data_dir)."""
+  csv_dir, data_dir = workdir / "csv", workdir / "tfds"
+  paths = make_sample.make_sample(str(csv_dir), train_rows=rows, test_rows=64)
+  tfds.builder(_NAME, data_dir=str(data_dir)).download_and_prepare(
+      download_config=tfds.download.DownloadConfig(manual_dir=str(csv_dir)))
+  return paths["train"], str(data_dir)
+
+
+def _course_arrays(csv_path: str) -> tuple[np.ndarray, np.ndarray, float]:
+  """The course's loading: read_csv, pop the label, reshape, scale."""
+  import pandas as pd  # pylint: disable=g-import-not-at-top
+  start = time.perf_counter()
+  frame = pd.read_csv(csv_path)
+  labels = frame.pop("label").to_numpy()
+  images = frame.to_numpy().reshape(-1, 28, 28, 1) / 255
+  return images, labels, time.perf_counter() - start
+
+
+def _idg_batches(images, labels, batch_size):
+  """The legacy generator, imported here only: it is a benchmark baseline."""
+  import tf_keras  # pylint: disable=g-import-not-at-top
+  generator = tf_keras.preprocessing.image.ImageDataGenerator(**_AUGMENT)
+  return generator.flow(images, labels, batch_size=batch_size, seed=0)
+
+
+def _train_step_batches(batch_size: int):
+  """An endless iterator whose `next` runs one DLI CNN train step."""
+  import keras  # pylint: disable=g-import-not-at-top
+  from trainers import models  # pylint: disable=g-import-not-at-top
+  model = models.build_model("dli_cnn", input_shape=(28, 28, 1),
+                             num_classes=24)
+  optimizer = keras.optimizers.Adam()
+  loss_fn = keras.losses.SparseCategoricalCrossentropy()
+  images = tf.random.uniform((batch_size, 28, 28, 1), seed=0)
+  labels = tf.random.uniform((batch_size,), maxval=24, dtype=tf.int32, seed=0)
+
+  @tf.function
+  def step(x, y):
+    with tf.GradientTape() as tape:
+      loss = loss_fn(y, model(x, training=True))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+
+  while True:
+    step(images, labels).numpy()  # wait for the step, as a loop would
+    yield images, labels
+
+
+def _keras_chain(dataset: tf.data.Dataset) -> tf.data.Dataset:
+  chain = asl_pipeline.make_augmenter(seed=0, fused=False)
+  return dataset.map(lambda x, y: (chain(x, training=True), y),
+                     num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def _rate(iterator, batch_size: int, images: int) -> float:
+  """Images/s drawing about `images` images from a warmed iterator."""
+  steps = max(1, images // batch_size)
+  start = time.perf_counter()
+  for _ in range(steps):
+    next(iterator)
+  return steps * batch_size / (time.perf_counter() - start)
+
+
+def run(workdir: pathlib.Path, quick: bool = False) -> list[dict]:
+  """Measures (a)-(d) side by side.
+
+  Args:
+    workdir: Scratch directory for the sample and the built dataset.
+    quick: A smaller sample, shorter windows, fewer rounds.
+
+  Returns:
+    Table rows.
+  """
+  rows_in_sample = _QUICK_ROWS if quick else _FULL_ROWS
+  window, rounds = (4000, 2) if quick else (16000, 5)
+  csv_path, data_dir = _prepare(workdir, rows_in_sample)
+  images, labels, load_s = _course_arrays(csv_path)
+
+  variants = {}  # (key, batch) -> (label, iterator factory, window)
+  for batch in _BATCH_SIZES:
+    def pipe(augment, batch=batch):
+      return asl_pipeline.train_dataset(_NAME, batch_size=batch,
+                                        data_dir=data_dir, augment=augment)
+    # A dataset is built once (its cache lives in it); each round opens a
+    # new iterator and closes it after timing, so no background prefetching
+    # of one variant competes with, or pre-fills for, the timing of another.
+    plain, augmented, chained = (pipe("none"), pipe("pipeline"),
+                                 _keras_chain(pipe("none")))
+    idg = _idg_batches(images, labels, batch)
+    model_step = _train_step_batches(batch)
+    # Slow variants get smaller windows.
+    variants[("a", batch)] = ("(a) course: ImageDataGenerator.flow",
+                              lambda idg=idg: idg, window // 4)
+    variants[("b", batch)] = ("(b) asl_pipeline augment=none",
+                              plain.__iter__, window * 2)
+    variants[("c", batch)] = ("(c) asl_pipeline augment=pipeline",
+                              augmented.__iter__, window)
+    variants[("k", batch)] = ("(c') Keras 4-layer chain on (b)",
+                              chained.__iter__, window // 4)
+    variants[("d", batch)] = ("(d) DLI CNN tf.function train step",
+                              lambda step=model_step: step, window // 16)
+
+  best = {}
+  for round_ in range(rounds):
+    for key, (_, make_iterator, size) in variants.items():
+      iterator = make_iterator()
+      # First round: a full pass fills the cache and traces functions.
+      # Later rounds: enough batches to drain what prefetching buffered
+      # before timing, so the window sees the steady rate.
+      warm_up = rows_in_sample // key[1] + 1 if round_ == 0 else 64
+      for _ in range(warm_up if key[0] in "bck" else 2):
+        next(iterator)
+      best[key] = max(best.get(key, 0.0), _rate(iterator, key[1], size))
+      del iterator
+
+  table = [{"benchmark": "pipeline", "variant":
+            f"(a) course: pandas read_csv + reshape, {rows_in_sample} rows",
+            "value": load_s, "unit": "s"}]
+  for key, (label, _, _) in variants.items():
+    table.append({"benchmark": "pipeline",
+                  "variant": f"{label}, batch {key[1]}",
+                  "value": best[key], "unit": "images/s"})
+  for batch in _BATCH_SIZES:
+    for other, what in (("a", "course ImageDataGenerator"),
+                        ("d", "DLI CNN train step")):
+      table.append({"benchmark": "pipeline",
+                    "variant": f"(c)/({other}) pipeline vs {what}, "
+                               f"batch {batch}",
+                    "value": best[("c", batch)] / best[(other, batch)],
+                    "unit": "x"})
+  return table
