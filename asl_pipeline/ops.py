@@ -9,6 +9,7 @@ All ops are TensorFlow graph code, safe inside `Dataset.map`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import numbers
 
 import tensorflow as tf
 
@@ -28,15 +29,17 @@ def image_size_hw(image_size: int | Sequence[int]) -> tuple[int, int]:
   Raises:
     ValueError: anything else.
   """
-  if isinstance(image_size, int):
-    size = (image_size, image_size)
-  else:
-    size = tuple(image_size)
-  if (len(size) != 2 or not all(isinstance(s, int) for s in size)
-      or min(size) <= 0):
+  size = ((image_size, image_size)
+          if isinstance(image_size, numbers.Integral) else image_size)
+  try:
+    height, width = size
+  except (TypeError, ValueError):
+    height = width = None
+  if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)
+             and s > 0 for s in (height, width)):
     raise ValueError(f"image_size must be a positive int or (height, width) "
                      f"of positive ints, got {image_size!r}.")
-  return size
+  return int(height), int(width)
 
 
 def compose(*ops: Op) -> Op:

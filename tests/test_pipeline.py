@@ -247,6 +247,10 @@ def test_center_crop_of_portrait_and_landscape():
   rect = ops.resize_short_side_and_center_crop((10, 20))(
       {"image": np.full((50, 50, 3), 7, np.uint8)})["image"]
   assert rect.shape == (10, 20, 3)
+  assert ops.image_size_hw(np.int64(5)) == (5, 5)
+  for bad in (0, (5,), (5, 0), "55", True, (2.5, 3)):
+    with pytest.raises(ValueError, match="image_size"):
+      ops.image_size_hw(bad)
 
 
 def test_info_names_classes_and_splits(asl_data_dir):
