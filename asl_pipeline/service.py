@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 import dataclasses
+import os
 import signal
 import socket
 import threading
@@ -40,6 +41,7 @@ PROCESSING_MODES = {
     "parallel_epochs": _service.ShardingPolicy.OFF,
 }
 _PROTOCOL = "grpc"
+_STOP_TIMEOUT_S = 5.0
 _HOW_TO_START = ("start one with `python -m asl_pipeline.service dispatcher "
                  "--port PORT` and at least one `python -m "
                  "asl_pipeline.service worker --dispatcher=HOST:PORT`")
@@ -311,8 +313,14 @@ def main(argv: Sequence[str]) -> None:
     print(f"tf.data service worker at {server._address} "  # pylint: disable=protected-access
           f"serving dispatcher {flag_values.dispatcher}", flush=True)
   _wait_for_signal()
-  server.stop()
+  # A worker busy with an endless job can block in stop(); bound the wait so
+  # that SIGTERM always ends the process.
+  stopper = threading.Thread(target=server.stop, daemon=True)
+  stopper.start()
+  stopper.join(_STOP_TIMEOUT_S)
   print(f"tf.data service {argv[1]} stopped", flush=True)
+  # Skip interpreter teardown: it would call the server's stop() again.
+  os._exit(0)  # pylint: disable=protected-access
 
 
 
