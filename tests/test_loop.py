@@ -138,3 +138,19 @@ def test_patience_counts_epochs_since_the_best():
   assert loop._patience_exhausted(history, config)
   assert not loop._patience_exhausted(
       history, config_lib.Config(early_stopping_patience=0))
+
+
+@pytest.mark.slow
+def test_mixed_precision_trains_in_float16_and_restores_the_policy(
+    asl_data_dir, tmp_path):
+  config = tiny_config(asl_data_dir, model="mlp", mixed_precision=True,
+                       steps_per_epoch=3, validation_split="", test_split="")
+  metrics = loop.train_and_evaluate(config, tmp_path)
+  assert keras.config.dtype_policy().name == "float32"
+  assert np.isfinite(metrics["history"][0]["train_loss"])
+  model = keras.models.load_model(tmp_path / "model.keras")
+  assert model.get_layer("dense1").compute_dtype == "float16"
+  assert model.get_layer("dense1").kernel.dtype == "float32"
+  # The loss-scale optimizer's state is checkpointed with the model.
+  latest = tf.train.latest_checkpoint(str(tmp_path / "checkpoints"))
+  assert any("scale" in name for name, _ in tf.train.list_variables(latest))

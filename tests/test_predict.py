@@ -113,3 +113,18 @@ def test_cli_answers_good_files_and_fails_on_bad_ones(workdir, hand,
   assert all(len(a["predictions"]) == 2 for a in answers[:2])
   assert "error" in answers[2]
   assert f"{bad}: error:" in result.stderr
+
+
+@pytest.mark.slow
+def test_sample_images_writes_dataset_images_named_by_label(
+    asl_data_dir, hand, tmp_path):
+  result = subprocess.run(
+      [sys.executable, "-m", "trainers.sample_images",
+       f"--data_dir={asl_data_dir}", f"--out={tmp_path}", "--count=2"],
+      cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+      capture_output=True, text=True, timeout=300, check=False)
+  assert result.returncode == 0, result.stderr[-2000:]
+  files = sorted(tmp_path.glob("*.png"))
+  assert len(files) == 2
+  assert files[0].stem.split("_")[1] in LETTERS
+  np.testing.assert_array_equal(np.asarray(Image.open(files[0])), hand)

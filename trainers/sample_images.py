@@ -1,0 +1,45 @@
+r"""Writes a few images of a built dataset as PNG files, to try predict on.
+
+  python -m trainers.sample_images --data_dir=DATA_DIR --out=DIR \
+      [--dataset=sign_language_mnist] [--split=test] [--count=3]
+
+Files are named `<index>_<label>.png`, so a prediction can be checked
+against the file name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+import pathlib
+
+from absl import app
+from absl import flags
+import tensorflow as tf
+
+import asl_pipeline
+
+_DATA_DIR = flags.DEFINE_string("data_dir", None, "TFDS data directory.")
+_DATASET = flags.DEFINE_string("dataset", "sign_language_mnist", "Dataset.")
+_SPLIT = flags.DEFINE_string("split", "test", "Split to take images from.")
+_COUNT = flags.DEFINE_integer("count", 3, "Images to write.", lower_bound=1)
+_OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
+
+
+def main(argv: Sequence[str]) -> None:
+  if len(argv) > 1:
+    raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+  names = asl_pipeline.info(_DATASET.value, _DATA_DIR.value).class_names
+  dataset = asl_pipeline.eval_dataset(
+      _DATASET.value, batch_size=1, split=_SPLIT.value,
+      data_dir=_DATA_DIR.value).unbatch().take(_COUNT.value)
+  out = pathlib.Path(_OUT.value)
+  out.mkdir(parents=True, exist_ok=True)
+  for i, (image, label) in enumerate(dataset):
+    path = out / f"{i}_{names[int(label)]}.png"
+    pixels = tf.image.convert_image_dtype(image, tf.uint8, saturate=True)
+    tf.io.write_file(str(path), tf.io.encode_png(pixels))
+    print(path)
+
+
+if __name__ == "__main__":
+  app.run(main)
