@@ -85,7 +85,7 @@ def deep10(*, input_shape, num_classes, activation="sigmoid",
 
 @models.register("simple_cnn")
 def simple_cnn(*, input_shape, num_classes, filters=(32, 64, 128, 128),
-               dense_units=256, dropout=0.5) -> keras.Model:
+               dense_units=256, dropout=0.3) -> keras.Model:
   """Conv-ReLU-max-pool stages, then a dropout-regularized dense layer."""
   layers = keras.layers
   stages = []

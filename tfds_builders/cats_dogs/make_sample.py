@@ -4,10 +4,11 @@ r"""Writes a synthetic cats/dogs photo folder in exactly the expected layout.
     OUT/test/{cats,dogs}/*.jpg   OUT/test/label.csv   (no header, root-relative)
 
 Cats and dogs differ in shape only: a cat has a round face with pointy ears
-on top, a dog a longer face, a muzzle and floppy ears hanging at its sides.
-Fur colour, pose (rotation, scale, position), background and lighting are
-drawn from the same distributions for both, so a convolutional network learns
-the shapes while a linear model on raw pixels stays near chance.
+on top, a dog a longer face, a larger muzzle and floppy ears hanging at its
+sides. Colours, pose (any rotation, scale, position), background clutter and
+lighting are drawn from the same distributions for both, so a convolutional
+network learns the shapes while a linear model on raw pixels stays far
+behind.
 
 Unless --noodd_files, the train split also gets the inputs real folders
 contain: a zero-byte file, a truncated JPEG, a text file named .jpg, system
@@ -63,35 +64,46 @@ def render(is_dog: bool, rng: np.random.Generator, height: int,
   ys = ((np.arange(height) + 0.5 - height / 2) / half).astype(np.float32)
   xs = ((np.arange(width) + 0.5 - width / 2) / half).astype(np.float32)
   gx, gy = np.meshgrid(xs, ys)
-  # Pose, applied to the sampling grid so the whole face moves rigidly.
+  # Pose, applied to the sampling grid so the whole face moves rigidly. Any
+  # rotation and a wide range of positions and sizes leave no fixed pixel
+  # where only one class puts its ears.
   theta = rng.uniform(-0.45, 0.45)
   scale = rng.uniform(0.55, 0.85)
   sx, sy = rng.uniform(-0.25, 0.25, 2)
   u = (np.cos(theta) * (gx - sx) + np.sin(theta) * (gy - sy)) / scale
   v = (-np.sin(theta) * (gx - sx) + np.cos(theta) * (gy - sy)) / scale
 
+  # The muzzle may be darker or lighter than the face, so its brightness is
+  # no cue: only its shape is.
   fur = rng.uniform(0.15, 0.95, 3)
-  dark = fur * rng.uniform(0.4, 0.7)
-  light = np.minimum(1, fur + rng.uniform(0.1, 0.3))
+  # Ears clearly darker or clearly lighter than the face, at random: their
+  # outline always shows, their brightness says nothing about the class.
+  if rng.random() < 0.5:
+    ears = fur * rng.uniform(0.35, 0.6)
+  else:
+    ears = fur + (1 - fur) * rng.uniform(0.4, 0.7)
+  muzzle = np.clip(fur * rng.uniform(0.6, 1.5), 0, 1)
   layers = []  # (mask, colour), painted in order.
+  for _ in range(1):  # Background clutter, the same for both classes.
+    layers.append((_ellipse(gx, gy, *rng.uniform(-1, 1, 2),
+                            *rng.uniform(0.1, 0.4, 2), rng.uniform(0, np.pi)),
+                   rng.uniform(0, 1, 3)))
   if is_dog:
-    face = _ellipse(u, v, 0, 0.05, 0.7, 0.85)
     for side in (-1, 1):
       layers.append((_ellipse(u, v, side * 0.72, 0.25, 0.22, 0.55,
-                              side * rng.uniform(0.1, 0.4)), dark))
-    layers.append((face, fur))
-    layers.append((_ellipse(u, v, 0, 0.5, 0.38, 0.3), light))  # Muzzle.
-    nose = _ellipse(u, v, 0, 0.32, 0.14, 0.09)
+                              side * rng.uniform(0.1, 0.4)), ears))
+    layers.append((_ellipse(u, v, 0, 0.05, 0.7, 0.85), fur))
+    layers.append((_ellipse(u, v, 0, 0.5, 0.38, 0.3), muzzle))
   else:
-    face = _ellipse(u, v, 0, 0.1, 0.8, 0.7)
     for side in (-1, 1):
       layers.append((_ear_triangle(u, v, side * 0.48, -0.3, 0.32, 0.75,
-                                   side * rng.uniform(0.1, 0.35)), dark))
-    layers.append((face, fur))
-    nose = _ellipse(u, v, 0, 0.3, 0.08, 0.06)
+                                   side * rng.uniform(0.1, 0.35)), ears))
+    layers.append((_ellipse(u, v, 0, 0.1, 0.8, 0.7), fur))
+    layers.append((_ellipse(u, v, 0, 0.38, 0.26, 0.18), muzzle))
   for side in (-1, 1):
-    layers.append((_ellipse(u, v, side * 0.3, -0.12, 0.1, 0.12), light * 0.2))
-  layers.append((nose, np.array([0.1, 0.05, 0.05])))
+    layers.append((_ellipse(u, v, side * 0.3, -0.12, 0.1, 0.12), fur * 0.2))
+  layers.append((_ellipse(u, v, 0, 0.3, 0.1, 0.07),
+                 np.array([0.1, 0.05, 0.05])))  # Nose.
 
   level, slope_x, slope_y = (
       rng.uniform(low, high, 3).astype(np.float32)
