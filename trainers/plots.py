@@ -48,6 +48,32 @@ def plot_curves(history: Sequence[Mapping[str, Any]],
   return _save(fig, path)
 
 
+def plot_series(series: Mapping[str, Sequence[tuple[float, float | None]]],
+                path: str | pathlib.Path, *, xlabel: str,
+                ylabel: str) -> pathlib.Path:
+  """Several named (x, y) lines on one axis, e.g. one run each.
+
+  Args:
+    series: Line name -> points; a None y leaves a gap.
+    path: Output PNG.
+    xlabel: X axis label.
+    ylabel: Y axis label.
+
+  Returns:
+    The PNG path.
+  """
+  fig, ax = plt.subplots(figsize=(7, 4.5))
+  for name, points in series.items():
+    xs = [x for x, _ in points]
+    ys = [np.nan if y is None else y for _, y in points]
+    ax.plot(xs, ys, "o-", markersize=3, label=name)
+  ax.set_xlabel(xlabel)
+  ax.set_ylabel(ylabel)
+  ax.grid(alpha=0.3)
+  ax.legend(fontsize=8)
+  return _save(fig, path)
+
+
 def plot_grid(panels: np.ndarray, titles: Sequence[str] | None,
               suptitle: str, path: str | pathlib.Path,
               cmap: str = "viridis") -> pathlib.Path:
