@@ -132,7 +132,9 @@ def distribute(dataset: tf.data.Dataset,
   source between them, so every example is visited once per epoch in total,
   whatever the number of workers. Elements arrive in no fixed order, and each
   worker batches its own share, so the last batch of each worker's share may
-  be partial unless the dataset drops remainders or repeats.
+  be partial unless the dataset drops remainders or repeats. A TFDS source
+  must be read with `tfds.ReadConfig(assert_cardinality=False)`: each worker
+  reads only part of it, which TFDS's cardinality check rejects.
 
   Trainers that read with several consumers (one per replica, e.g. from
   `strategy.distribute_datasets_from_function`) should pass the same
@@ -234,7 +236,11 @@ class LocalCluster:
   workers: list[_service.WorkerServer]
 
   def stop(self) -> None:
-    """Stops the workers, then the dispatcher."""
+    """Stops the workers, then the dispatcher.
+
+    Let every reader finish its epoch first: a worker still producing an
+    endless distributed-epoch job over a TFDS source can block in `stop`.
+    """
     for worker in self.workers:
       worker.stop()
     self.dispatcher.stop()
@@ -285,12 +291,12 @@ def _define_flags() -> None:
       "worker: the address trainers reach it at; default localhost:%port%.")
 
 
-def _wait_for_signal() -> None:
-  """Blocks until SIGINT or SIGTERM."""
+def _stop_event() -> threading.Event:
+  """An event set by SIGINT or SIGTERM, installed before servers start."""
   stop = threading.Event()
   for signum in (signal.SIGINT, signal.SIGTERM):
     signal.signal(signum, lambda *_: stop.set())
-  stop.wait()
+  return stop
 
 
 def main(argv: Sequence[str]) -> None:
@@ -298,6 +304,7 @@ def main(argv: Sequence[str]) -> None:
   if len(argv) != 2 or argv[1] not in ("dispatcher", "worker"):
     raise app.UsageError("Usage: python -m asl_pipeline.service "
                          "dispatcher|worker [flags]")
+  stop = _stop_event()
   if argv[1] == "dispatcher":
     server = start_dispatcher(flag_values.port, flag_values.work_dir)
     print(f"tf.data service dispatcher listening at {server.target}",
@@ -310,18 +317,21 @@ def main(argv: Sequence[str]) -> None:
                             flag_values.worker_address)
     except ValueError as e:
       raise app.UsageError(f"--dispatcher: {e}") from e
-    print(f"tf.data service worker at {server._address} "  # pylint: disable=protected-access
-          f"serving dispatcher {flag_values.dispatcher}", flush=True)
-  _wait_for_signal()
+    # The bound port is only known from the server, for --port=0.
+    bound = server._address  # pylint: disable=protected-access
+    print(f"tf.data service worker at {bound} serving dispatcher "
+          f"{flag_values.dispatcher}", flush=True)
+  stop.wait()
   # A worker busy with an endless job can block in stop(); bound the wait so
   # that SIGTERM always ends the process.
   stopper = threading.Thread(target=server.stop, daemon=True)
   stopper.start()
   stopper.join(_STOP_TIMEOUT_S)
-  print(f"tf.data service {argv[1]} stopped", flush=True)
+  late = (f" (gave up waiting after {_STOP_TIMEOUT_S:g}s)"
+          if stopper.is_alive() else "")
+  print(f"tf.data service {argv[1]} stopped{late}", flush=True)
   # Skip interpreter teardown: it would call the server's stop() again.
   os._exit(0)  # pylint: disable=protected-access
-
 
 
 if __name__ == "__main__":

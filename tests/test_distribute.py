@@ -127,6 +127,13 @@ def test_num_cpu_devices_after_tensorflow_started_says_so():
     distribute.make_strategy("mirrored", num_cpu_devices=wanted)
 
 
+def test_num_cpu_devices_matching_the_current_layout_is_a_no_op():
+  tf.constant(1.0) + 1.0  # pylint: disable=expression-not-assigned
+  current = len(tf.config.list_logical_devices("CPU"))
+  strategy = distribute.make_strategy("mirrored", num_cpu_devices=current)
+  assert strategy.num_replicas_in_sync == current
+
+
 def test_unknown_strategy_is_rejected():
   with pytest.raises(ValueError, match="--strategy='horovod'"):
     distribute.make_strategy("horovod")

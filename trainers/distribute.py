@@ -43,8 +43,9 @@ def configure_cpu_devices(num_cpu_devices: int) -> None:
   cpu = tf.config.list_physical_devices("CPU")[0]
   wanted = [tf.config.LogicalDeviceConfiguration()] * num_cpu_devices
   current = tf.config.get_logical_device_configuration(cpu)
-  if current is not None and len(current) == num_cpu_devices:
-    return  # Already split this way: calling twice is harmless.
+  # An unsplit CPU is one logical device.
+  if (len(current) if current else 1) == num_cpu_devices:
+    return  # Already laid out this way: calling twice is harmless.
   try:
     tf.config.set_logical_device_configuration(cpu, wanted)
   except RuntimeError as e:
