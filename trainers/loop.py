@@ -114,7 +114,7 @@ class _Run:
     """Resumes or starts, trains the remaining epochs, tests, exports."""
     config = self.config
     history = self._restore()
-    (self.workdir / "config.json").write_text(config.to_json() + "\n")
+    self._write_config()
     train_metrics = steps_lib.StepMetrics.create("train")
     eval_metrics = steps_lib.StepMetrics.create("eval")
     use_tf_function = config.mode == "function"
@@ -157,6 +157,20 @@ class _Run:
                        config.early_stopping_patience)
           break
     return self._finish(history, evaluate)
+
+  def _write_config(self):
+    path = self.workdir / "config.json"
+    if path.exists():
+      old = json.loads(path.read_text())
+      new = json.loads(self.config.to_json())
+      changed = sorted(k for k in new if old.get(k) != new[k])
+      if changed:
+        # Raising the epoch count to train on is the usual reason; anything
+        # else (a new model) would fail to restore or mix two experiments.
+        logging.warning("%s differs from this run in %s; overwriting it.",
+                        path, ", ".join(f"{k}: {old.get(k)!r} -> {new[k]!r}"
+                                        for k in changed))
+    path.write_text(self.config.to_json() + "\n")
 
   def _restore(self) -> list[dict[str, Any]]:
     latest = self.manager.latest_checkpoint
