@@ -258,3 +258,8 @@ def mlp(*, input_shape, num_classes, hidden_units=(512, 512),
       *hidden,
       classifier_head(num_classes),
   ], name="mlp")
+
+
+# The cats/dogs models register themselves on import; importing them here
+# makes every model known wherever `build_model` is (configs, tools, resume).
+from trainers import cats_dogs_models  # pylint: disable=g-import-not-at-top,unused-import,wrong-import-position

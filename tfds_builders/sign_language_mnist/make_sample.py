@@ -173,37 +173,40 @@ def _write_pngs(png_dir: str, images: np.ndarray, classes: np.ndarray) -> None:
     Image.fromarray(image).save(os.path.join(png_dir, f"{row}_{letter}.png"))
 
 
-_OUT = flags.DEFINE_string("out", None, "Directory to write the CSVs to.",
-                           required=True)
-_TRAIN_ROWS = flags.DEFINE_integer("train_rows", 1000, "Training rows.",
-                                   lower_bound=1)
-_TEST_ROWS = flags.DEFINE_integer("test_rows", 300, "Test rows.",
-                                  lower_bound=1)
-_SCHEME = flags.DEFINE_enum("scheme", csv_source.KAGGLE,
-                            list(csv_source.SCHEMES), "Label numbering.")
-_HEADER = flags.DEFINE_boolean("header", True, "Write the header row.")
-_SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
-_PNG_DIR = flags.DEFINE_string(
-    "png_dir", None, "Also save the first test images as PNGs here.")
-_PNGS = flags.DEFINE_integer("pngs", 8, "Test images to save as PNG.",
-                             lower_bound=0)
-_TEST_NAME = flags.DEFINE_enum(
-    "test_name", "sign_mnist_test.csv",
-    ["sign_mnist_test.csv", "sign_mnist_valid.csv"],
-    "Name of the held-out file.")
+def _define_flags() -> None:
+  """Defines the command-line flags, only when run as a program.
+
+  Importing this module (as tests and benchmarks do) then defines no flags,
+  so it cannot clash with another module's `--out` or `--seed`.
+  """
+  flags.DEFINE_string("out", None, "Directory to write the CSVs to.",
+                      required=True)
+  flags.DEFINE_integer("train_rows", 1000, "Training rows.", lower_bound=1)
+  flags.DEFINE_integer("test_rows", 300, "Test rows.", lower_bound=1)
+  flags.DEFINE_enum("scheme", csv_source.KAGGLE, list(csv_source.SCHEMES),
+                    "Label numbering.")
+  flags.DEFINE_boolean("header", True, "Write the header row.")
+  flags.DEFINE_integer("seed", 0, "Random seed.")
+  flags.DEFINE_enum("test_name", "sign_mnist_test.csv",
+                    ["sign_mnist_test.csv", "sign_mnist_valid.csv"],
+                    "Name of the held-out file.")
+  flags.DEFINE_string("png_dir", None,
+                      "Also save the first test images as PNGs here.")
+  flags.DEFINE_integer("pngs", 8, "Test images to save as PNG.",
+                       lower_bound=0)
 
 
 def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  paths = make_sample(_OUT.value, train_rows=_TRAIN_ROWS.value,
-                      test_rows=_TEST_ROWS.value, scheme=_SCHEME.value,
-                      header=_HEADER.value, seed=_SEED.value,
-                      test_name=_TEST_NAME.value, png_dir=_PNG_DIR.value,
-                      pngs=_PNGS.value)
+  f = flags.FLAGS
+  paths = make_sample(f.out, train_rows=f.train_rows, test_rows=f.test_rows,
+                      scheme=f.scheme, header=f.header, seed=f.seed,
+                      test_name=f.test_name, png_dir=f.png_dir, pngs=f.pngs)
   for split, path in paths.items():
     print(f"{split}: {path}")
 
 
 if __name__ == "__main__":
+  _define_flags()
   app.run(main)
