@@ -9,10 +9,7 @@ learn it.
 Usage:
   python -m tfds_builders.sign_language_mnist.make_sample --out DIR \
       [--train_rows 1000] [--test_rows 300] [--scheme kaggle|contiguous] \
-      [--header|--noheader] [--seed 0] [--png_dir DIR --pngs 8]
-
-`--png_dir` also saves the first test images as PNG files named after their
-letter, to try `python -m trainers.predict` on.
+      [--header|--noheader] [--seed 0]
 """
 
 from __future__ import annotations
@@ -123,8 +120,7 @@ def write_csv(path: str, images: np.ndarray, labels: np.ndarray,
 
 def make_sample(out_dir: str, *, train_rows: int = 1000, test_rows: int = 300,
                 scheme: str = csv_source.KAGGLE, header: bool = True,
-                seed: int = 0, test_name: str = "sign_mnist_test.csv",
-                png_dir: str | None = None, pngs: int = 8
+                seed: int = 0, test_name: str = "sign_mnist_test.csv"
                 ) -> dict[str, str]:
   """Writes `sign_mnist_train.csv` and a test CSV into `out_dir`.
 
@@ -137,9 +133,6 @@ def make_sample(out_dir: str, *, train_rows: int = 1000, test_rows: int = 300,
     seed: Varies the samples (not what each letter looks like).
     test_name: `sign_mnist_test.csv` (Kaggle) or `sign_mnist_valid.csv`
       (course copy).
-    png_dir: If set, the first `pngs` test images are also saved there as
-      `<row>_<letter>.png`.
-    pngs: How many test images to save as PNG.
 
   Returns:
     Split name -> written path.
@@ -157,20 +150,9 @@ def make_sample(out_dir: str, *, train_rows: int = 1000, test_rows: int = 300,
     classes = np.resize(rng.permutation(_NUM_CLASSES), rows)
     rng.shuffle(classes)
     paths[split] = os.path.join(out_dir, name)
-    images = render(classes, rng)
-    write_csv(paths[split], images, raw_labels(classes, scheme), header)
-  if png_dir:  # `images` and `classes` are the test split's, written last.
-    _write_pngs(png_dir, images[:pngs], classes[:pngs])
+    write_csv(paths[split], render(classes, rng), raw_labels(classes, scheme),
+              header)
   return paths
-
-
-def _write_pngs(png_dir: str, images: np.ndarray, classes: np.ndarray) -> None:
-  # Pillow is imported here so that writing CSVs never needs it.
-  from PIL import Image  # pylint: disable=g-import-not-at-top
-  os.makedirs(png_dir, exist_ok=True)
-  for row, (image, label) in enumerate(zip(images, classes)):
-    letter = csv_source.LETTERS[label]
-    Image.fromarray(image).save(os.path.join(png_dir, f"{row}_{letter}.png"))
 
 
 def _define_flags() -> None:
@@ -190,10 +172,6 @@ def _define_flags() -> None:
   flags.DEFINE_enum("test_name", "sign_mnist_test.csv",
                     ["sign_mnist_test.csv", "sign_mnist_valid.csv"],
                     "Name of the held-out file.")
-  flags.DEFINE_string("png_dir", None,
-                      "Also save the first test images as PNGs here.")
-  flags.DEFINE_integer("pngs", 8, "Test images to save as PNG.",
-                       lower_bound=0)
 
 
 def main(argv: Sequence[str]) -> None:
@@ -202,7 +180,7 @@ def main(argv: Sequence[str]) -> None:
   f = flags.FLAGS
   paths = make_sample(f.out, train_rows=f.train_rows, test_rows=f.test_rows,
                       scheme=f.scheme, header=f.header, seed=f.seed,
-                      test_name=f.test_name, png_dir=f.png_dir, pngs=f.pngs)
+                      test_name=f.test_name)
   for split, path in paths.items():
     print(f"{split}: {path}")
 
