@@ -24,6 +24,12 @@ def tiny_config(data_dir, **overrides) -> config_lib.Config:
   return config_lib.Config(**values)
 
 
+def summary_tags(log_dir) -> set[str]:
+  return {value.tag for path in log_dir.iterdir()
+          for event in tf.compat.v1.train.summary_iterator(str(path))
+          for value in event.summary.value}
+
+
 def checkpointed_step(workdir) -> int:
   latest = tf.train.latest_checkpoint(str(workdir / "checkpoints"))
   return int(tf.train.load_variable(latest, "step/.ATTRIBUTES/VARIABLE_VALUE"))
@@ -46,7 +52,10 @@ def test_two_step_run_writes_every_output(asl_data_dir, tmp_path, mode, jit):
   assert config_lib.Config.from_json(
       (tmp_path / "config.json").read_text()) == config
   assert checkpointed_step(tmp_path) == 2
-  assert list((tmp_path / "logs" / "train").iterdir())
+  assert summary_tags(tmp_path / "logs" / "train") == {
+      "loss", "accuracy", "learning_rate", "augmented_inputs"}
+  assert summary_tags(tmp_path / "logs" / "validation") == {"loss",
+                                                            "accuracy"}
   assert (tmp_path / "curves.png").stat().st_size > 0
 
   # The saved model and the export agree with each other on the same input.
@@ -88,6 +97,14 @@ def test_a_stopped_run_resumes_at_the_next_epoch(asl_data_dir, tmp_path,
   assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3]
   assert metrics["history"][:2] == first  # Old epochs kept, not re-run.
   assert checkpointed_step(tmp_path) == 6  # The step counter carried on.
+
+  # The saved model holds the best epoch's weights, not the last epoch's.
+  model = keras.models.load_model(tmp_path / "model.keras")
+  model.compile(metrics=["accuracy"], loss="sparse_categorical_crossentropy")
+  _, accuracy = model.evaluate(asl_pipeline.eval_dataset(
+      "sign_language_mnist", batch_size=64, split="train[90%:]",
+      data_dir=asl_data_dir), verbose=0)
+  assert accuracy == pytest.approx(metrics["best"]["val_accuracy"], abs=1e-6)
 
 
 @keras.saving.register_keras_serializable(package="tests")
