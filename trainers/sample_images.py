@@ -17,6 +17,7 @@ from absl import flags
 import tensorflow as tf
 
 import asl_pipeline
+import asl_pipeline.sources
 
 _DATA_DIR = flags.DEFINE_string("data_dir", None, "TFDS data directory.")
 _DATASET = flags.DEFINE_string("dataset", "sign_language_mnist", "Dataset.")
@@ -29,15 +30,15 @@ def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
   names = asl_pipeline.info(_DATASET.value, _DATA_DIR.value).class_names
-  dataset = asl_pipeline.eval_dataset(
-      _DATASET.value, batch_size=1, split=_SPLIT.value,
-      data_dir=_DATA_DIR.value).unbatch().take(_COUNT.value)
+  # The stored examples, not a pipeline's: images keep their own size,
+  # as a photo would have.
+  dataset, _ = asl_pipeline.sources.load(_DATASET.value, split=_SPLIT.value,
+                                         data_dir=_DATA_DIR.value)
   out = pathlib.Path(_OUT.value)
   out.mkdir(parents=True, exist_ok=True)
-  for i, (image, label) in enumerate(dataset):
-    path = out / f"{i}_{names[int(label)]}.png"
-    pixels = tf.image.convert_image_dtype(image, tf.uint8, saturate=True)
-    tf.io.write_file(str(path), tf.io.encode_png(pixels))
+  for i, example in enumerate(dataset.take(_COUNT.value)):
+    path = out / f"{i}_{names[int(example['label'])]}.png"
+    tf.io.write_file(str(path), tf.io.encode_png(example["image"]))
     print(path)
 
 
