@@ -28,31 +28,59 @@ MODEL_NAMES = ("perceptron", "mlp_sigmoid", "deep10", "simple_cnn", "resnet")
 MODEL_OPTION_FLAGS = ("activation", "finetune", "weights")
 FLAGS = flags.FLAGS
 
-trainer_flags.define_common_flags(
-    config_lib.Config(dataset=DATASET, model="simple_cnn",
-                      image_size=(160, 160), augment="device"),
-    model_names=MODEL_NAMES)
-flags.DEFINE_enum("activation", "sigmoid",
-                  list(cats_dogs_models.DEEP10_ACTIVATIONS),
-                  "Hidden activation of `deep10`.")
-flags.DEFINE_enum("finetune", "scratch",
-                  list(cats_dogs_models.FINETUNE_STRATEGIES),
-                  "What of `resnet` trains: scratch (all, random init), full "
-                  "(all, from --weights), partial (last stage and head), "
-                  "head (the new head only).")
-flags.DEFINE_string("weights", "none", "`resnet` start: none, imagenet "
-                    "(needs the network, or Keras's cached copy), or the "
-                    "path of a ResNet50V2 no-top weights file.")
+
+
+def define_flags(flag_values: flags.FlagValues = FLAGS) -> None:
+  """The common trainer flags with cats/dogs defaults, and the model options.
+
+  Args:
+    flag_values: Where to define them (tests pass a fresh `FlagValues`).
+  """
+  trainer_flags.define_common_flags(
+      config_lib.Config(dataset=DATASET, model="simple_cnn",
+                        image_size=(160, 160), augment="device"),
+      model_names=MODEL_NAMES, flag_values=flag_values)
+  flags.DEFINE_enum("activation", "sigmoid",
+                    list(cats_dogs_models.DEEP10_ACTIVATIONS),
+                    "Hidden activation of `deep10`.", flag_values=flag_values)
+  flags.DEFINE_enum("finetune", "scratch",
+                    list(cats_dogs_models.FINETUNE_STRATEGIES),
+                    "What of `resnet` trains: scratch (all, random init), "
+                    "full (all, from --weights), partial (last stage and "
+                    "head), head (the new head only).",
+                    flag_values=flag_values)
+  flags.DEFINE_string("weights", "none", "`resnet` start: none, imagenet "
+                      "(needs the network, or Keras's cached copy), or the "
+                      "path of a ResNet50V2 no-top weights file.",
+                      flag_values=flag_values)
+
+
+def config_from_flags(flag_values: flags.FlagValues) -> config_lib.Config:
+  """The validated Config; only model options given on the command line.
+
+  Args:
+    flag_values: Parsed flags from `define_flags`.
+
+  Returns:
+    The config.
+
+  Raises:
+    ValueError: naming the flag, e.g. `--activation` for a model without it.
+  """
+  options = {name: flag_values[name].value for name in MODEL_OPTION_FLAGS
+             if flag_values[name].present}
+  return trainer_flags.config_from_flags(flag_values, dataset=DATASET,
+                                         model_options=options)
+
+
+define_flags()
 
 
 def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
-  options = {name: FLAGS[name].value for name in MODEL_OPTION_FLAGS
-             if FLAGS[name].present}
   try:
-    config = trainer_flags.config_from_flags(FLAGS, dataset=DATASET,
-                                             model_options=options)
+    config = config_from_flags(FLAGS)
   except ValueError as e:
     raise app.UsageError(str(e)) from None
   loop.train_and_evaluate(config, FLAGS.workdir)
