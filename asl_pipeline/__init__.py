@@ -10,11 +10,13 @@ Importing the package also imports `tfds_builders`, which registers the
 package's datasets with TFDS.
 """
 
+from asl_pipeline import service
 from asl_pipeline.augment import make_augmenter
 from asl_pipeline.augment import RandomAffine
 from asl_pipeline.pipeline import AUGMENT_MODES
 from asl_pipeline.pipeline import eval_dataset
 from asl_pipeline.pipeline import train_dataset
+from asl_pipeline.service import start_local_cluster
 from asl_pipeline.sources import DatasetInfo
 from asl_pipeline.sources import info
 from asl_pipeline.sources import package_datasets
@@ -27,5 +29,7 @@ __all__ = [
     "info",
     "make_augmenter",
     "package_datasets",
+    "service",
+    "start_local_cluster",
     "train_dataset",
 ]

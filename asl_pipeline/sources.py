@@ -164,8 +164,13 @@ def load(name: str, *, split: str, data_dir: str | None = None,
                              drop_remainder=False)[
                                  input_context.input_pipeline_id]
     count = ready.info.splits[split].num_examples
+  # assert_cardinality=False: under the tf.data service's distributed_epoch
+  # mode each service worker reads only part of the split, which TFDS's
+  # element-count assertion would reject ("expected N elements but
+  # contained only 0").
   read_config = tfds.ReadConfig(shuffle_seed=seed,
-                                add_tfds_id=False)
+                                add_tfds_id=False,
+                                assert_cardinality=False)
   dataset = ready.as_dataset(split=split, shuffle_files=shuffle_files,
                              read_config=read_config)
   return dataset, count
