@@ -10,6 +10,9 @@ from typing import Any
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 MODES = ("function", "eager")
 AUGMENTS = ("device", "pipeline", "none")
+# As `trainers.distribute.STRATEGIES`, repeated so that reading a config does
+# not import TensorFlow.
+STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +47,18 @@ class Config:
       weights and drives early stopping); empty for none.
     test_split: TFDS split evaluated once at the end; empty for none.
     summary_images: Augmented inputs written to TensorBoard per run.
+    strategy: tf.distribute strategy the steps run under, one of
+      `STRATEGIES`; `batch_size` is the global batch across its replicas.
+    num_cpu_devices: Split the CPU into this many logical devices (to run
+      `mirrored` without accelerators); None leaves it whole.
+    tpu: TPU name or `grpc://` address for `strategy="tpu"`; None or "" finds
+      it from the environment.
+    data_service: `grpc://HOST:PORT` of a tf.data service dispatcher whose
+      workers produce the training batches; None reads locally.
+
+  Where a run executes (the last four fields) does not change what it
+  computes for the same global batch, so a run may resume under another
+  strategy; they are recorded in `config.json` to say how it ran.
   """
 
   dataset: str = "sign_language_mnist"
@@ -67,6 +82,10 @@ class Config:
   validation_split: str = "train[90%:]"
   test_split: str = "test"
   summary_images: int = 4
+  strategy: str = "default"
+  num_cpu_devices: int | None = None
+  tpu: str | None = None
+  data_service: str | None = None
 
   def validate(self) -> Config:
     """Checks every field, naming the flag that sets it.
@@ -113,6 +132,19 @@ class Config:
           "image_size", "give a positive height and width")
     check(bool(self.train_split), "train_split", "name a TFDS split")
     check(self.summary_images >= 0, "summary_images", "must not be negative")
+    check(self.strategy in STRATEGIES, "strategy",
+          f"choose one of {list(STRATEGIES)}")
+    check(self.num_cpu_devices is None or self.num_cpu_devices >= 1,
+          "num_cpu_devices", "must be at least 1, or unset to keep the CPU "
+          "whole")
+    check(not self.tpu or self.strategy == "tpu", "tpu",
+          "only --strategy=tpu uses a TPU; add it or drop --tpu")
+    if self.data_service:
+      from asl_pipeline import service  # pylint: disable=g-import-not-at-top
+      try:
+        service.parse_address(self.data_service)
+      except ValueError as e:
+        check(False, "data_service", str(e))
     return self
 
   def to_json(self) -> str:

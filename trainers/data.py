@@ -10,6 +10,10 @@ import asl_pipeline
 import asl_pipeline.sources
 from trainers import config as config_lib
 
+# Examples a service worker shuffles at once: its whole share of a split of
+# the sizes trained here, a bounded buffer for larger ones.
+_SERVICE_SHUFFLE_BUFFER = 10_000
+
 
 @dataclasses.dataclass(frozen=True)
 class DataSpec:
@@ -78,20 +82,69 @@ class DataSpec:
                validation_split=config.validation_split,
                test_split=config.test_split)
 
-  def train(self, seed: int) -> tf.data.Dataset:
+  def train(self, seed: int,
+            input_context: tf.distribute.InputContext | None = None
+            ) -> tf.data.Dataset:
     """The infinite, shuffled, batched train pipeline.
 
     Args:
       seed: Shuffle (and pipeline augmentation) seed.
+      input_context: From `strategy.distribute_datasets_from_function`:
+        read only this input pipeline's slice of the split, in per-replica
+        batches of the global `--batch_size`.
 
     Returns:
       `(images, labels)` batches, repeated forever.
     """
     c = self.config
+    # The global batch: train_dataset divides it per replica itself.
     return asl_pipeline.train_dataset(
         c.dataset, batch_size=c.batch_size, split=c.train_split,
         data_dir=c.data_dir, image_size=c.image_size, augment=c.augment,
-        seed=seed)
+        seed=seed, input_context=input_context)
+
+  def service_epoch(self, batch_size: int, seed: int) -> tf.data.Dataset:
+    """One shuffled pass over the train split, to be produced by a service.
+
+    The tf.data service's "distributed_epoch" mode hands the source's
+    splits to its workers, so that together they visit every example once
+    per pass. That needs a finite dataset: the endless `train_dataset`
+    would keep the workers producing (and unable to stop) after the
+    trainer left. So the service gets one pass, and the trainer repeats the
+    service's output, each repetition being a new pass of the same job.
+    Each service worker batches its own share and drops its own partial
+    batch (static shapes for the compiled step), so a pass may skip up to
+    `batch_size - 1` examples per service worker; which ones changes with
+    every pass, because a pass is shuffled anew on each worker.
+
+    Args:
+      batch_size: Examples per batch (the per-replica batch).
+      seed: Seed of the pipeline augmentation (`--augment=pipeline`).
+
+    Returns:
+      Finite `(images, labels)` batches, augmented if `--augment=pipeline`.
+    """
+    c = self.config
+    # eval_dataset is the public one-pass reader (decoded, resized, cached,
+    # float); unbatched, it is the split's examples in file order.
+    ds = asl_pipeline.eval_dataset(
+        c.dataset, batch_size=max(batch_size, 256), split=c.train_split,
+        data_dir=c.data_dir, image_size=c.image_size).unbatch()
+    # Unseeded: a seeded shuffle would replay one order on every pass, each
+    # pass being a fresh instance of this graph on a service worker.
+    ds = ds.shuffle(_SERVICE_SHUFFLE_BUFFER)
+    # Static batch shape, as in train_dataset.
+    ds = ds.batch(batch_size, drop_remainder=True)
+    if c.augment == "pipeline":
+      # Augmented where it is produced: on the service's CPU workers.
+      # Stateless seeds from the batch index, as train_dataset does: a
+      # dataset sent to the service must not hold a stateful RNG variable.
+      augmenter = asl_pipeline.make_augmenter(seed=seed)
+      ds = ds.enumerate().map(
+          lambda i, batch: (augmenter.augment(batch[0], tf.stack(
+              [tf.constant(seed, tf.int64), i])), batch[1]),
+          num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
 
   def eval(self, split: str) -> tf.data.Dataset:
     """One pass over `split` in eval batches."""
@@ -99,3 +152,50 @@ class DataSpec:
     return asl_pipeline.eval_dataset(
         c.dataset, batch_size=c.eval_batch_size, split=split,
         data_dir=c.data_dir, image_size=c.image_size)
+
+
+def train_iterator(spec: DataSpec, strategy: tf.distribute.Strategy | None,
+                   seed: int, job_name: str):
+  """The endless iterator of training batches the loop steps through.
+
+  Args:
+    spec: The data spec of the run.
+    strategy: The run's strategy, or None for one device: then batches are
+      plain tensors; else per-replica values from
+      `strategy.distribute_datasets_from_function`.
+    seed: Shuffle and augmentation seed.
+    job_name: tf.data service job shared by every input pipeline of the run
+      (used with `--data_service`): consumers of one job split its batches,
+      so together they still see every example once per pass.
+
+  Returns:
+    An iterator of `(images, labels)` global batches.
+
+  Raises:
+    ValueError: `--batch_size` does not split evenly over the replicas.
+    ConnectionError: no tf.data service dispatcher at `--data_service`.
+  """
+  c = spec.config
+
+  def dataset(input_context=None):
+    if not c.data_service:
+      return spec.train(seed, input_context)
+    batch = c.batch_size
+    if input_context is not None:
+      batch = input_context.get_per_replica_batch_size(batch)
+    # No input_context sharding here: the service's distributed_epoch mode
+    # already splits each pass among its workers and the job's consumers.
+    served = asl_pipeline.service.distribute(
+        spec.service_epoch(batch, seed), c.data_service, job_name=job_name)
+    # Each repetition is a new pass of the same job (see service_epoch).
+    return served.repeat().prefetch(tf.data.AUTOTUNE)
+
+  if strategy is None:
+    return iter(dataset())
+  replicas = strategy.num_replicas_in_sync
+  if c.batch_size % replicas:
+    raise ValueError(
+        f"--batch_size={c.batch_size} is the global batch and must split "
+        f"evenly over the {replicas} replicas of --strategy={c.strategy}; "
+        f"use a multiple of {replicas}.")
+  return iter(strategy.distribute_datasets_from_function(dataset))

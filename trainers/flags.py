@@ -81,7 +81,30 @@ def define_common_flags(defaults: config_lib.Config,
                       "validated each epoch; empty for none.", flag_values=fv)
   flags.DEFINE_string("test_split", d.test_split, "TFDS split evaluated at "
                       "the end; empty for none.", flag_values=fv)
+  _define_distribution_flags(d, fv)
   flags.mark_flag_as_required("workdir", flag_values=fv)
+
+
+def _define_distribution_flags(d: config_lib.Config,
+                               fv: flags.FlagValues) -> None:
+  """Flags saying where a run executes: devices, hosts, input workers."""
+  flags.DEFINE_enum("strategy", d.strategy, list(config_lib.STRATEGIES),
+                    "tf.distribute strategy: `default` (one device), "
+                    "`mirrored` (all local GPUs, else --num_cpu_devices "
+                    "CPUs), `multi_worker` (the hosts of TF_CONFIG), `tpu` "
+                    "(see --tpu). --batch_size is the global batch.",
+                    flag_values=fv)
+  flags.DEFINE_integer("num_cpu_devices", d.num_cpu_devices, "Split the CPU "
+                       "into N logical devices, e.g. to run "
+                       "--strategy=mirrored without GPUs.", lower_bound=1,
+                       flag_values=fv)
+  flags.DEFINE_string("tpu", d.tpu, "--strategy=tpu: TPU name, "
+                      "grpc://HOST:8470, or `local` on a TPU VM; unset finds "
+                      "it from the environment.", flag_values=fv)
+  flags.DEFINE_string("data_service", d.data_service, "grpc://HOST:PORT of "
+                      "a tf.data service dispatcher (`python -m "
+                      "asl_pipeline.service dispatcher`) whose workers "
+                      "produce the training batches.", flag_values=fv)
 
 
 def _valid_image_size(value: list[str] | None) -> bool:

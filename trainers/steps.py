@@ -20,25 +20,39 @@ import tensorflow as tf
 class StepMetrics:
   """Running means over an epoch or an eval pass.
 
+  They are updated with numbers already summed over the replicas of a
+  `tf.distribute` strategy (in cross-replica context), so that a metric
+  never sees a replica's partial value: a Keras `Mean` updated in each
+  replica of a mirrored strategy would count every batch once per replica.
+
   Attributes:
-    loss: Mean loss.
-    accuracy: Mean top-1 accuracy.
+    loss: Mean loss per example.
+    accuracy: Fraction of examples whose most probable class is the label.
   """
 
   loss: keras.metrics.Mean
-  accuracy: keras.metrics.SparseCategoricalAccuracy
+  accuracy: keras.metrics.Mean
 
   @classmethod
   def create(cls, prefix: str) -> StepMetrics:
     """Fresh metrics named `{prefix}_loss` and `{prefix}_accuracy`."""
     return cls(keras.metrics.Mean(name=f"{prefix}_loss"),
-               keras.metrics.SparseCategoricalAccuracy(
-                   name=f"{prefix}_accuracy"))
+               keras.metrics.Mean(name=f"{prefix}_accuracy"))
 
-  def update(self, labels, probabilities, loss) -> None:
-    """Adds one batch."""
-    self.loss.update_state(loss)
-    self.accuracy.update_state(labels, probabilities)
+  def update(self, loss, correct, count) -> None:
+    """Adds one (global) batch.
+
+    Args:
+      loss: The batch's mean loss.
+      correct: How many of its examples were classified right.
+      count: How many examples it had.
+    """
+    count = tf.cast(count, tf.float32)
+    # Weighted by the batch size, so that a partial batch counts for what it
+    # holds.
+    self.loss.update_state(tf.cast(loss, tf.float32), sample_weight=count)
+    self.accuracy.update_state(tf.cast(correct, tf.float32) / count,
+                               sample_weight=count)
 
   def reset(self) -> None:
     """Clears the running means, e.g. at the start of an epoch."""
@@ -49,6 +63,72 @@ class StepMetrics:
     """Current values as Python floats (forces a device sync)."""
     return {"loss": float(self.loss.result()),
             "accuracy": float(self.accuracy.result())}
+
+
+def correct_and_count(labels, probabilities) -> tuple[tf.Tensor, tf.Tensor]:
+  """Examples of a batch classified right, and examples in it (float32)."""
+  predicted = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+  hits = tf.cast(tf.equal(predicted, tf.cast(labels, tf.int32)), tf.float32)
+  return tf.reduce_sum(hits), tf.cast(tf.size(labels), tf.float32)
+
+
+class GradNorms:
+  """Per-layer gradient norms of the train steps, averaged over an epoch.
+
+  Each layer's norm is the global norm of the gradients of all its trainable
+  variables (kernel and bias together), computed from the gradients the step
+  already has: no extra pass. It shows where gradients vanish or explode,
+  e.g. the first layers of a deep sigmoid net getting orders of magnitude
+  less than the last.
+  """
+
+  def __init__(self, variables: list[tf.Variable]):
+    """Groups `variables` by layer, in the order they appear.
+
+    Args:
+      variables: The model's trainable variables.
+    """
+    self.names: list[str] = []
+    self.group_of: list[int] = []
+    for variable in variables:
+      name = _layer_name(variable)
+      if name not in self.names:
+        self.names.append(name)
+      self.group_of.append(self.names.index(name))
+    # Summed over the steps of an epoch; one vector add per step.
+    self.total = tf.Variable(tf.zeros([len(self.names)]), trainable=False,
+                             name="grad_norm_total")
+    self.count = tf.Variable(0.0, trainable=False, name="grad_norm_count")
+
+  def compute(self, gradients) -> tf.Tensor:
+    """The per-layer norms of one replica's gradients, as a vector."""
+    squares = [tf.zeros([], tf.float32) for _ in self.names]
+    for group, gradient in zip(self.group_of, gradients):
+      if gradient is not None:
+        squares[group] += tf.reduce_sum(tf.square(tf.cast(gradient,
+                                                          tf.float32)))
+    return tf.sqrt(tf.stack(squares))
+
+  def update(self, norms) -> None:
+    """Adds one step's norms (already reduced over replicas)."""
+    self.total.assign_add(norms)
+    self.count.assign_add(1.0)
+
+  def reset(self) -> None:
+    """Starts a new epoch."""
+    self.total.assign(tf.zeros_like(self.total))
+    self.count.assign(0.0)
+
+  def result(self) -> dict[str, float]:
+    """Mean norm per layer since the last reset (forces a device sync)."""
+    means = (self.total / tf.maximum(self.count, 1.0)).numpy()
+    return {name: float(v) for name, v in zip(self.names, means)}
+
+
+def _layer_name(variable) -> str:
+  """`dense1` for `model/dense1/kernel`; nested layers keep their path."""
+  parts = getattr(variable, "path", variable.name).split("/")
+  return "/".join(parts[1:-1]) or parts[0]
 
 
 def _maybe_function(fn: Callable, use_tf_function: bool,
@@ -64,16 +144,27 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
                     augmenter: keras.layers.Layer | None,
                     use_tf_function: bool, jit_compile: bool,
                     first_bad_step: tf.Variable,
-                    step: tf.Variable) -> Callable:
+                    step: tf.Variable,
+                    strategy: tf.distribute.Strategy | None = None,
+                    grad_norms: GradNorms | None = None) -> Callable:
   """Builds `train_step(images, labels) -> loss`.
 
+  Under a `tf.distribute` strategy, `images` and `labels` are the per-replica
+  values of a distributed dataset; each replica augments, runs forward and
+  backward on its share, and the optimizer sums the gradients. Keras 3
+  losses already scale each replica's loss by 1 / replicas, so the sum of
+  the replicas' losses is the global batch's mean loss, and the summed
+  gradients are those of one device on the whole batch: nothing is divided
+  again (regularization losses, which Keras does not scale, are).
+
   Args:
-    model: Maps [0, 1] images to class probabilities.
+    model: Maps [0, 1] images to class probabilities; built under
+      `strategy.scope()`.
     optimizer: Applies the gradients; a `LossScaleOptimizer` under mixed
       precision (its `scale_loss` and `apply` undo the scaling and skip
       steps whose gradients overflowed).
     loss_fn: Loss on probabilities.
-    metrics: Updated with every batch.
+    metrics: Updated with every global batch.
     augmenter: Applied to each batch before the forward pass, or None.
     use_tf_function: Run the step as a `tf.function`.
     jit_compile: XLA-compile the forward and backward pass. The augmenter
@@ -83,31 +174,74 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
       first non-finite loss. Recording it in the graph lets the loop check
       only now and then without losing which step it was.
     step: The global step, incremented once per call.
+    strategy: The strategy whose replicas run the step (`strategy.run`);
+      None runs it directly on the default device.
+    grad_norms: If given, updated with the per-layer gradient norms.
 
   Returns:
     The step function.
   """
+  default = strategy is None
+  replicas = 1 if default else strategy.num_replicas_in_sync
+  scale = getattr(optimizer, "dynamic_scale", None)
 
   def forward_backward(images, labels):
     with tf.GradientTape() as tape:
       probabilities = model(images, training=True)
       loss = loss_fn(labels, probabilities)
       if model.losses:  # Weight regularizers, if a model has any.
-        loss += tf.add_n(model.losses)
+        # Unlike loss_fn, not scaled per replica by Keras: summed over the
+        # replicas it would count once per replica.
+        loss += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
       scaled_loss = optimizer.scale_loss(loss)
     gradients = tape.gradient(scaled_loss, model.trainable_variables)
-    optimizer.apply(gradients, model.trainable_variables)
-    return loss, probabilities
+    norms = ()
+    if grad_norms is not None:
+      # Read before `apply`, which may change the loss scale.
+      unscale = 1.0 if scale is None else tf.cast(scale, tf.float32)
+      # A replica's gradients carry its 1 / replicas share of the loss;
+      # scaled back, each is the gradient of its own batch's mean loss.
+      norms = grad_norms.compute(gradients) * (
+          replicas / unscale)
+    if default or not jit_compile:
+      optimizer.apply(gradients, model.trainable_variables)
+      return loss, probabilities, norms, ()
+    # Summing the gradients over replicas is a cross-replica call, which
+    # cannot run inside the XLA cluster: the update happens outside it.
+    return loss, probabilities, norms, gradients
 
   compiled = forward_backward
   if jit_compile:
     compiled = tf.function(forward_backward, jit_compile=True)
 
-  def train_step(images, labels):
+  def replica_step(images, labels):
     if augmenter is not None:
       images = augmenter(images, training=True)
-    loss, probabilities = compiled(images, labels)
-    metrics.update(labels, probabilities, loss)
+    loss, probabilities, norms, gradients = compiled(images, labels)
+    if gradients:
+      optimizer.apply(gradients, model.trainable_variables)
+    correct, count = correct_and_count(labels, probabilities)
+    return loss, correct, count, norms
+
+  def train_step(images, labels):
+    if default:
+      # No replicas to run or reduce over: the same step, without the
+      # distribution wrappers' ops.
+      loss, correct, count, norms = replica_step(images, labels)
+    else:
+      outputs = strategy.run(replica_step, args=(images, labels))
+      loss, correct, count = (
+          strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
+          for v in outputs[:3])
+      norms = outputs[3]
+      if grad_norms is not None:
+        # The mean over replicas of each replica's batch gradient norm; the
+        # norm of the summed gradient would need a second all-reduce of
+        # every gradient.
+        norms = strategy.reduce(tf.distribute.ReduceOp.MEAN, norms, axis=None)
+    metrics.update(loss, correct, count)
+    if grad_norms is not None:
+      grad_norms.update(norms)
     step.assign_add(1)
     bad = tf.logical_and(first_bad_step < 0,
                          tf.logical_not(tf.math.is_finite(loss)))
@@ -132,8 +266,12 @@ def make_eval_step(model: keras.Model, loss_fn: keras.losses.Loss,
   """
 
   def eval_step(images, labels):
+    # In cross-replica context under a strategy: every process evaluates the
+    # whole (small) eval set on its own copy of the weights, which keeps the
+    # last partial batch simple and gives every worker the same numbers.
     probabilities = model(images, training=False)
-    metrics.update(labels, probabilities, loss_fn(labels, probabilities))
+    metrics.update(loss_fn(labels, probabilities),
+                   *correct_and_count(labels, probabilities))
 
   return _maybe_function(eval_step, use_tf_function)
 
