@@ -45,7 +45,11 @@ def test_two_step_run_writes_every_output(asl_data_dir, tmp_path, mode, jit):
   assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
   (record,) = metrics["history"]
   assert set(record) == {"epoch", "train_loss", "train_accuracy", "val_loss",
-                         "val_accuracy", "seconds"}
+                         "val_accuracy", "seconds", "grad_norms"}
+  layers = ["conv1", "bn1", "conv2", "bn2", "conv3", "bn3", "dense",
+            "probabilities"]
+  assert list(record["grad_norms"]) == layers  # Input to output.
+  assert all(v > 0 and np.isfinite(v) for v in record["grad_norms"].values())
   assert np.isfinite(record["train_loss"]) and record["epoch"] == 1
   assert metrics["best"] == record
   assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
@@ -53,7 +57,8 @@ def test_two_step_run_writes_every_output(asl_data_dir, tmp_path, mode, jit):
       (tmp_path / "config.json").read_text()) == config
   assert checkpointed_step(tmp_path) == 2
   assert summary_tags(tmp_path / "logs" / "train") == {
-      "loss", "accuracy", "learning_rate", "augmented_inputs"}
+      "loss", "accuracy", "learning_rate", "augmented_inputs",
+      *(f"grad_norm/{layer}" for layer in layers)}
   assert summary_tags(tmp_path / "logs" / "validation") == {"loss",
                                                             "accuracy"}
   assert (tmp_path / "curves.png").stat().st_size > 0

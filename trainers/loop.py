@@ -46,6 +46,9 @@ from trainers.data import DataSpec
 # How often (in steps) the loop reads metrics for the progress bar and the
 # non-finite-loss sentinel; reading forces a sync, so not after every step.
 _POLL_EVERY = 10
+# How long a run waits for the --data_service dispatcher to accept a
+# connection (one still starting up) before failing with its address.
+_DISPATCHER_TIMEOUT_S = 10.0
 
 
 def train_and_evaluate(config: config_lib.Config,
@@ -76,7 +79,8 @@ def train_and_evaluate(config: config_lib.Config,
                                       tpu=config.tpu)
   if config.data_service:
     # Before any work, so that a wrong address fails in seconds.
-    asl_pipeline.service.wait_for_dispatcher(config.data_service)
+    asl_pipeline.service.wait_for_dispatcher(config.data_service,
+                                             _DISPATCHER_TIMEOUT_S)
   workdir = pathlib.Path(workdir)
   workdir.mkdir(parents=True, exist_ok=True)
   previous_policy = keras.config.dtype_policy()
