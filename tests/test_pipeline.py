@@ -68,11 +68,37 @@ class VariedRects(tfds.core.GeneratorBasedBuilder):
       yield i, {"image": image, "label": i % 2}
 
 
+class LabelColumns(tfds.core.GeneratorBasedBuilder):
+  """Noisy 28x28 images whose bright column (2 + label) gives the class."""
+
+  VERSION = tfds.core.Version("1.0.0")
+  pkg_dir_path = epath.Path(__file__).parent
+
+  def _info(self):
+    return self.dataset_info_from_configs(features=tfds.features.FeaturesDict({
+        "image": tfds.features.Image(shape=(28, 28, 1)),
+        "label": tfds.features.ClassLabel(num_classes=24),
+    }))
+
+  def _split_generators(self, dl_manager):
+    del dl_manager
+    return {"train": self._generate_examples(480, 0),
+            "test": self._generate_examples(96, 1)}
+
+  def _generate_examples(self, count, seed):
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+      image = rng.integers(0, 80, (28, 28, 1), np.uint8)
+      image[:, 2 + i % 24] = 255
+      yield i, {"image": image, "label": i % 24}
+
+
 @pytest.fixture(scope="module")
 def indexed_dir(tmp_path_factory):
   data_dir = str(tmp_path_factory.mktemp("indexed"))
   IndexedSquares(data_dir=data_dir).download_and_prepare()
   VariedRects(data_dir=data_dir).download_and_prepare()
+  LabelColumns(data_dir=data_dir).download_and_prepare()
   return data_dir
 
 
@@ -197,23 +223,20 @@ def test_shards_are_disjoint_and_complete(indexed_dir):
                                 np.arange(NUM_INDEXED))
 
 
-def test_model_fit_trains_on_the_dataset_directly(asl_data_dir):
+def test_model_fit_trains_on_the_dataset_directly(indexed_dir):
   keras.utils.set_random_seed(0)
-  model = keras.Sequential([
-      keras.Input((28, 28, 1)),
-      ap.make_augmenter(seed=0),  # augment="device": inside the model
-      keras.layers.Conv2D(8, 3, activation="relu"),
-      keras.layers.GlobalAveragePooling2D(),
-      keras.layers.Dense(24, activation="softmax"),
-  ])
+  model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                            keras.layers.Dense(24, activation="softmax")])
   model.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy",
                 metrics=["accuracy"])
-  ds = ap.train_dataset(NAME, batch_size=32, data_dir=asl_data_dir)
-  ev = ap.eval_dataset(NAME, batch_size=64, data_dir=asl_data_dir)
+  ds = ap.train_dataset("label_columns", batch_size=32, data_dir=indexed_dir)
+  ev = ap.eval_dataset("label_columns", batch_size=64, data_dir=indexed_dir)
   history = model.fit(ds, steps_per_epoch=15, epochs=3, validation_data=ev,
                       verbose=0)
   losses = history.history["loss"]
   assert np.isfinite(losses).all() and losses[-1] < losses[0]
+  # Learned from the images, not memorized: held-out images are classified.
+  assert history.history["val_accuracy"][-1] > 0.8
 
 
 def test_image_size_resizes_sign_language_mnist(asl_data_dir):
