@@ -45,7 +45,7 @@ demo: install
 	    --out=$(DEMO_DIR)/asl/pictures
 	$(PY) -m tfds_builders.cats_dogs.make_sample \
 	    --out $(DEMO_DIR)/cats_dogs_photos --per_class 300 --size 160
-	$(TFDS) build tfds_builders/cats_dogs \
+	$(TFDS) build tfds_builders/cats_dogs --config=cats_dogs \
 	    --manual_dir=$(DEMO_DIR)/cats_dogs_photos --data_dir=$(DEMO_DIR)/tfds
 	$(PY) -m trainers.cats_dogs --flagfile=trainers/configs/cats_dogs_demo.flags \
 	    --data_dir=$(DEMO_DIR)/tfds --workdir=$(DEMO_DIR)/cats_dogs
