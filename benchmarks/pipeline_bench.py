@@ -13,13 +13,12 @@ run, images/s of:
 at batch 32 (the course's) and at a larger batch, with the ratios (c)/(a)
 and (c)/(d) at each batch size.
 
-Every rate is steady state: each variant keeps one iterator, warmed for two
-passes (to fill the cache, trace functions and let tf.data's autotuning
-settle) before timing; pipeline windows span a whole epoch, so they include
-the per-epoch reshuffle. Variants are timed in turns, several rounds,
-keeping each one's best round: other processes on a shared machine only
-ever slow a round down. Every rate includes the Python `next()` per batch
-that a training loop also pays.
+Every rate is steady state: each pipeline is warmed for an epoch (cache
+filled, functions traced, tf.data autotuning settled) on a fresh iterator
+before a one-epoch window, which thus includes the per-epoch reshuffle.
+Variants are timed in turns, several rounds, keeping each one's best round:
+other processes on a shared machine only ever slow a round down. Every rate
+includes the Python `next()` per batch that a training loop also pays.
 """
 
 from __future__ import annotations
@@ -122,45 +121,46 @@ def run(workdir: pathlib.Path, quick: bool = False) -> list[dict]:
   csv_path, data_dir = _prepare(workdir, epoch)
   images, labels, load_s = _course_arrays(csv_path)
 
-  # (key, batch) -> (label, iterator, images per timed window, warm-up
-  # images). Pipeline windows span whole epochs, so each holds its share
-  # of the per-epoch reshuffle; their warm-up fills the cache (first pass)
-  # and lets tf.data's autotuning settle (second pass).
+  # (key, batch) -> (label, iterator factory, images per timed window).
+  # A pipeline round opens a fresh iterator on its dataset (whose in-memory
+  # cache outlives iterators), warms it for one epoch (cache filled on the
+  # first round, tf.data autotuning settled), times one epoch (so the window
+  # holds one per-epoch reshuffle) and closes it. A fresh iterator starts
+  # with empty buffers: a long-lived one would prefetch while the others
+  # are timed, and its window would begin with a buffer of free batches.
   variants = {}
   for batch in _BATCH_SIZES:
     def pipe(augment, batch=batch):
       return asl_pipeline.train_dataset(_NAME, batch_size=batch,
                                         data_dir=data_dir, augment=augment)
+    idg = _idg_batches(images, labels, batch)
+    model_step = _train_step_batches(batch)
     variants[("a", batch)] = ("(a) course: ImageDataGenerator.flow",
-                              _idg_batches(images, labels, batch), epoch // 4,
-                              2 * batch)
+                              lambda idg=idg: idg, epoch // 4)
     variants[("b", batch)] = ("(b) asl_pipeline augment=none",
-                              iter(pipe("none")), 2 * epoch, 2 * epoch)
+                              pipe("none").__iter__, 2 * epoch)
     variants[("c", batch)] = ("(c) asl_pipeline augment=pipeline",
-                              iter(pipe("pipeline")), epoch, 2 * epoch)
+                              pipe("pipeline").__iter__, epoch)
     variants[("k", batch)] = ("(c') Keras 4-layer chain on (b)",
-                              iter(_keras_chain(pipe("none"))), epoch,
-                              2 * epoch)
+                              _keras_chain(pipe("none")).__iter__, epoch)
     variants[("d", batch)] = ("(d) DLI CNN tf.function train step",
-                              _train_step_batches(batch), epoch // 32,
-                              3 * batch)
+                              lambda step=model_step: step, epoch // 32)
 
-  for (_, batch), (_, iterator, _, warm_up) in variants.items():
-    for _ in range(warm_up // batch + 1):
-      next(iterator)
   best = {}
   for _ in range(rounds):
-    for key, (_, iterator, window, _) in variants.items():
-      # Idle iterators refill their prefetch buffers while others are
-      # timed; drain those batches first so the window sees the steady rate.
-      for _ in range(epoch // 4 // key[1] if key[0] in "bck" else 0):
+    for key, (_, make_iterator, window) in variants.items():
+      kind, batch = key
+      iterator = make_iterator()
+      # The generator and the model step hold no buffers: two calls trace.
+      for _ in range(epoch // batch + 1 if kind in "bck" else 2):
         next(iterator)
-      best[key] = max(best.get(key, 0.0), _rate(iterator, key[1], window))
+      best[key] = max(best.get(key, 0.0), _rate(iterator, batch, window))
+      del iterator  # stops a pipeline's background threads
 
   table = [{"benchmark": "pipeline", "variant":
             f"(a) course: pandas read_csv + reshape, {epoch} rows",
             "value": load_s, "unit": "s"}]
-  for key, (label, _, _, _) in variants.items():
+  for key, (label, _, _) in variants.items():
     table.append({"benchmark": "pipeline",
                   "variant": f"{label}, batch {key[1]}",
                   "value": best[key], "unit": "images/s"})
