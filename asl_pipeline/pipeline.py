@@ -30,10 +30,20 @@ def _check_batch_size(batch_size) -> None:
 
 def _decode(name: str, data_dir: str | None,
             image_size: int | Sequence[int] | None):
-  """The per-example op: resize if asked, static shape, `(image, label)`."""
+  """The per-example op and whether it decodes the image bytes itself.
+
+  Returns:
+    `(op, decodes_jpeg)`: the op maps a TFDS example to `(image, label)`;
+    when `decodes_jpeg`, the example must be read with its JPEG image left
+    encoded, so that the op decodes it at a reduced scale.
+  """
   dataset_info = sources.info(name, data_dir)
   shape = dataset_info.image_shape
   steps = [ops.cast_label()]
+  decodes_jpeg = (image_size is not None and
+                  sources.image_encoding(name, data_dir) == "jpeg")
+  if decodes_jpeg:
+    steps.append(ops.decode_jpeg_for_size(image_size, channels=shape[-1]))
   if image_size is not None:
     steps.append(ops.resize_short_side_and_center_crop(image_size))
   elif None in shape:
@@ -45,7 +55,7 @@ def _decode(name: str, data_dir: str | None,
     steps.append(ops.ensure_static_shape(shape))
   example_op = ops.compose(*steps)
   to_tuple = ops.to_tuple()
-  return lambda example: to_tuple(example_op(example))
+  return (lambda example: to_tuple(example_op(example))), decodes_jpeg
 
 
 def _to_float(images, labels):
@@ -100,12 +110,13 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
   if shuffle_buffer is not None and shuffle_buffer <= 0:
     raise ValueError(f"shuffle_buffer must be positive or None, got "
                      f"{shuffle_buffer!r}.")
-  decode = _decode(name, data_dir, image_size)
+  decode, decodes_jpeg = _decode(name, data_dir, image_size)
   if input_context is not None:
     batch_size = input_context.get_per_replica_batch_size(batch_size)
   ds, count = sources.load(name, split=split, data_dir=data_dir,
                            shuffle_files=True, seed=seed,
-                           input_context=input_context)
+                           input_context=input_context,
+                           decode_image=not decodes_jpeg)
   if count < batch_size:
     raise ValueError(
         f"split={split!r} of {name!r} has {count} examples for this pipeline, "
@@ -181,8 +192,9 @@ def eval_dataset(name: str, *, batch_size: int, split: str = "test",
     FileNotFoundError: the dataset is not built in `data_dir`.
   """
   _check_batch_size(batch_size)
-  decode = _decode(name, data_dir, image_size)
-  ds, _ = sources.load(name, split=split, data_dir=data_dir)
+  decode, decodes_jpeg = _decode(name, data_dir, image_size)
+  ds, _ = sources.load(name, split=split, data_dir=data_dir,
+                       decode_image=not decodes_jpeg)
   # Decode and resize per example, in parallel.
   ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
   # Evaluation re-reads the same split every epoch: keep it decoded.

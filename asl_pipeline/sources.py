@@ -111,6 +111,19 @@ def info(name: str, data_dir: str | None = None) -> DatasetInfo:
               for split, info_ in ready.info.splits.items()})
 
 
+def image_encoding(name: str, data_dir: str | None = None) -> str | None:
+  """How the dataset stores its images: `"jpeg"`, `"png"` or None (raw).
+
+  Args:
+    name: A TFDS dataset name.
+    data_dir: The TFDS data directory.
+
+  Returns:
+    The `Image` feature's encoding format.
+  """
+  return builder(name, data_dir).info.features[IMAGE_KEY].encoding_format
+
+
 def num_examples(name: str, split: str, data_dir: str | None = None) -> int:
   """Examples in `split`, which may be any TFDS split string.
 
@@ -136,8 +149,8 @@ def num_examples(name: str, split: str, data_dir: str | None = None) -> int:
 
 def load(name: str, *, split: str, data_dir: str | None = None,
          shuffle_files: bool = False, seed: int | None = None,
-         input_context: tf.distribute.InputContext | None = None
-         ) -> tuple[tf.data.Dataset, int]:
+         input_context: tf.distribute.InputContext | None = None,
+         decode_image: bool = True) -> tuple[tf.data.Dataset, int]:
   """Reads one split as a dataset of `{"image", "label"}` dicts.
 
   With an `input_context`, the split is cut into `num_input_pipelines`
@@ -153,6 +166,8 @@ def load(name: str, *, split: str, data_dir: str | None = None,
     shuffle_files: Read files in a seeded random order (once per pass).
     seed: Seed of that file order.
     input_context: From `tf.distribute`, to read one shard.
+    decode_image: False leaves `image` as its encoded bytes, for a reader
+      that decodes it itself (e.g. at a reduced scale).
 
   Returns:
     The dataset and the number of examples this shard reads.
@@ -171,6 +186,7 @@ def load(name: str, *, split: str, data_dir: str | None = None,
   read_config = tfds.ReadConfig(shuffle_seed=seed,
                                 add_tfds_id=False,
                                 assert_cardinality=False)
+  decoders = None if decode_image else {IMAGE_KEY: tfds.decode.SkipDecoding()}
   dataset = ready.as_dataset(split=split, shuffle_files=shuffle_files,
-                             read_config=read_config)
+                             read_config=read_config, decoders=decoders)
   return dataset, count

@@ -276,6 +276,31 @@ def test_center_crop_of_portrait_and_landscape():
       ops.image_size_hw(bad)
 
 
+@pytest.mark.parametrize("size, ratio", [(300, 1), (100, 2), (40, 4),
+                                         (10, 8), (2, 8)])
+def test_jpeg_decodes_at_the_coarsest_scale_covering_the_size(size, ratio):
+  image = np.zeros((300, 400, 3), np.uint8)
+  contents = tf.io.encode_jpeg(image)
+  out = ops.decode_jpeg_for_size(size, channels=3)(
+      {"image": contents})["image"]
+  assert tuple(out.shape) == (-(-300 // ratio), -(-400 // ratio), 3)
+  assert min(out.shape[:2]) >= size
+
+
+def test_reduced_scale_jpeg_decoding_gives_the_same_picture():
+  # A smooth picture: what any good downscaler should agree on.
+  y, x = np.mgrid[0:240, 0:320]
+  image = np.stack([x * 255 // 319, y * 255 // 239,
+                    (x + y) * 255 // 558], axis=-1).astype(np.uint8)
+  contents = tf.io.encode_jpeg(image, quality=95)
+  resize = ops.resize_short_side_and_center_crop(48)
+  fast = resize(ops.decode_jpeg_for_size(48, channels=3)(
+      {"image": contents}))["image"]
+  full = resize({"image": tf.io.decode_jpeg(contents)})["image"]
+  difference = np.abs(fast.numpy().astype(int) - full.numpy().astype(int))
+  assert difference.mean() < 2 and difference.max() < 12
+
+
 def test_info_names_classes_and_splits(asl_data_dir):
   info = ap.info(NAME, data_dir=asl_data_dir)
   assert "".join(info.class_names) == "ABCDEFGHIKLMNOPQRSTUVWXY"
