@@ -1,0 +1,29 @@
+"""The wheel carries what users of an installed package need."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_wheel_carries_builder_metadata_and_flagfiles(tmp_path):
+  subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
+                  "--quiet", "-w", str(tmp_path)], check=True, timeout=300,
+                 cwd=tmp_path)
+  (wheel,) = tmp_path.glob("*.whl")
+  names = set(zipfile.ZipFile(wheel).namelist())
+  for dataset in ("sign_language_mnist", "cats_dogs"):
+    for data_file in ("README.md", "CITATIONS.bib", "TAGS.txt"):
+      assert f"tfds_builders/{dataset}/{data_file}" in names
+    assert f"tfds_builders/{dataset}/{dataset}_dataset_builder.py" in names
+  assert "trainers/configs/asl.flags" in names
+  for package in ("asl_pipeline", "tfds_builders", "trainers"):
+    assert f"{package}/__init__.py" in names
+  assert not any(name.startswith(("tests/", "benchmarks/")) for name in names)
