@@ -10,13 +10,11 @@ Importing the package also imports `tfds_builders`, which registers the
 package's datasets with TFDS.
 """
 
-from asl_pipeline import service
 from asl_pipeline.augment import make_augmenter
 from asl_pipeline.augment import RandomAffine
 from asl_pipeline.pipeline import AUGMENT_MODES
 from asl_pipeline.pipeline import eval_dataset
 from asl_pipeline.pipeline import train_dataset
-from asl_pipeline.service import start_local_cluster
 from asl_pipeline.sources import DatasetInfo
 from asl_pipeline.sources import info
 from asl_pipeline.sources import package_datasets
@@ -33,3 +31,14 @@ __all__ = [
     "start_local_cluster",
     "train_dataset",
 ]
+
+# `service` and `start_local_cluster` load on first use: importing the module
+# here would make `python -m asl_pipeline.service` run a module that is
+# already imported (runpy warns that this "may result in unpredictable
+# behaviour").
+def __getattr__(name: str):
+  if name in ("service", "start_local_cluster"):
+    import importlib  # pylint: disable=g-import-not-at-top
+    service = importlib.import_module("asl_pipeline.service")
+    return service if name == "service" else service.start_local_cluster
+  raise AttributeError(f"module 'asl_pipeline' has no attribute {name!r}")
