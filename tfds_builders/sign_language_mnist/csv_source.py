@@ -146,6 +146,12 @@ def parse_csv(source: SourceFile) -> ParsedSplit:
   if not len(table):
     raise CsvFormatError(f"{source}:{header_lines + 1}: the file has no rows")
   lines = _line_numbers(data, header_lines)
+  if len(lines) != len(table):
+    # Only possible with line breaks inside quoted fields, which this format
+    # never has; refuse rather than mislabel rows.
+    raise CsvFormatError(f"{source}:1: {len(table)} rows parsed from "
+                         f"{len(lines)} non-blank lines; is a field quoted "
+                         "across lines?")
   pixels = table[:, 1:]
   return ParsedSplit(
       source=source,
