@@ -38,3 +38,19 @@ def asl_data_dir(tmp_path_factory):
                             train_rows=ASL_TRAIN_ROWS,
                             test_rows=ASL_TEST_ROWS, seed=0)
   return str(root / "tfds")
+
+
+@pytest.fixture(scope="session")
+def trained_asl_workdir(asl_data_dir, tmp_path_factory):
+  """A finished two-epoch DLI CNN run (export included), read-only to tests.
+
+  Two epochs, so that the training curves have a line to draw.
+  """
+  # Imported here: collecting tests that never train should not load Keras.
+  from trainers import config as config_lib  # pylint: disable=g-import-not-at-top
+  from trainers import loop  # pylint: disable=g-import-not-at-top
+  path = tmp_path_factory.mktemp("asl_run")
+  loop.train_and_evaluate(config_lib.Config(
+      data_dir=asl_data_dir, epochs=2, batch_size=16, steps_per_epoch=2,
+      eval_batch_size=96, summary_images=0), path)
+  return path

@@ -16,23 +16,31 @@ NUM_INDEXED = 240
 NAME = "sign_language_mnist"
 
 
-class IndexedSquares(tfds.core.GeneratorBasedBuilder):
-  """Example i is a flat 28x28 image of value i with label i % 24.
-
-  A flat image stays flat under any rotation, zoom, shift or flip with
-  "nearest" fill, so the value names its example (and label) even after
-  augmentation.
-  """
+class _TestBuilder(tfds.core.GeneratorBasedBuilder):
+  """Shared by the builders below; abstract, so TFDS does not register it."""
 
   VERSION = tfds.core.Version("1.0.0")
   # Test modules are not packages: tell TFDS where the (absent) metadata is.
   pkg_dir_path = epath.Path(__file__).parent
+
+
+class _Gray28(_TestBuilder):
+  """28x28x1 images with 24 classes, like sign_language_mnist."""
 
   def _info(self):
     return self.dataset_info_from_configs(features=tfds.features.FeaturesDict({
         "image": tfds.features.Image(shape=(28, 28, 1)),
         "label": tfds.features.ClassLabel(num_classes=24),
     }))
+
+
+class IndexedSquares(_Gray28):
+  """Example i is a flat 28x28 image of value i with label i % 24.
+
+  A flat image stays flat under any rotation, zoom, shift or flip with
+  "nearest" fill, so the value names its example (and label) even after
+  augmentation.
+  """
 
   def _split_generators(self, dl_manager):
     del dl_manager
@@ -43,11 +51,8 @@ class IndexedSquares(tfds.core.GeneratorBasedBuilder):
       yield i, {"image": np.full((28, 28, 1), i, np.uint8), "label": i % 24}
 
 
-class VariedRects(tfds.core.GeneratorBasedBuilder):
+class VariedRects(_TestBuilder):
   """Wide RGB images of varying size: red, then green (middle half), blue."""
-
-  VERSION = tfds.core.Version("1.0.0")
-  pkg_dir_path = epath.Path(__file__).parent
 
   def _info(self):
     return self.dataset_info_from_configs(features=tfds.features.FeaturesDict({
@@ -68,17 +73,8 @@ class VariedRects(tfds.core.GeneratorBasedBuilder):
       yield i, {"image": image, "label": i % 2}
 
 
-class LabelColumns(tfds.core.GeneratorBasedBuilder):
+class LabelColumns(_Gray28):
   """Noisy 28x28 images whose bright column (2 + label) gives the class."""
-
-  VERSION = tfds.core.Version("1.0.0")
-  pkg_dir_path = epath.Path(__file__).parent
-
-  def _info(self):
-    return self.dataset_info_from_configs(features=tfds.features.FeaturesDict({
-        "image": tfds.features.Image(shape=(28, 28, 1)),
-        "label": tfds.features.ClassLabel(num_classes=24),
-    }))
 
   def _split_generators(self, dl_manager):
     del dl_manager

@@ -13,22 +13,11 @@ import numpy as np
 from PIL import Image
 import pytest
 
-from trainers import config as config_lib
 from trainers import export
 from trainers import inference
-from trainers import loop
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LETTERS = list("ABCDEFGHIKLMNOPQRSTUVWXY")
-
-
-@pytest.fixture(scope="module")
-def workdir(asl_data_dir, tmp_path_factory):
-  path = tmp_path_factory.mktemp("predict_run")
-  loop.train_and_evaluate(config_lib.Config(
-      data_dir=asl_data_dir, epochs=1, batch_size=16, steps_per_epoch=2,
-      eval_batch_size=96, summary_images=0), path)
-  return path
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +39,9 @@ def probabilities(result) -> dict[str, float]:
 
 
 def test_prediction_matches_the_model_on_course_preprocessing(
-    workdir, hand, tmp_path):
-  loaded, names = export.load_export(workdir / "export")
-  model = keras.models.load_model(workdir / "model.keras")
+    trained_asl_workdir, hand, tmp_path):
+  loaded, names = export.load_export(trained_asl_workdir / "export")
+  model = keras.models.load_model(trained_asl_workdir / "model.keras")
   expected = model(hand[None, :, :, None].astype(np.float32) / 255.0)[0]
   result = inference.predict_file(
       loaded, names, write(hand, tmp_path / "h.png"), top_k=24)
@@ -63,9 +52,9 @@ def test_prediction_matches_the_model_on_course_preprocessing(
 
 
 @pytest.mark.parametrize("suffix", ["png", "jpg"])
-def test_color_and_grayscale_files_of_any_size_agree(workdir, hand, tmp_path,
-                                                     suffix):
-  loaded, names = export.load_export(workdir / "export")
+def test_color_and_grayscale_files_of_any_size_agree(trained_asl_workdir,
+                                                     hand, tmp_path, suffix):
+  loaded, names = export.load_export(trained_asl_workdir / "export")
   gray = write(hand, tmp_path / f"gray.{suffix}")
   color = write(np.repeat(hand[:, :, None], 3, axis=2),
                 tmp_path / f"color.{suffix}")
@@ -85,8 +74,8 @@ def test_color_and_grayscale_files_of_any_size_agree(workdir, hand, tmp_path,
     assert abs(gray_p[label] - color_p[label]) < tolerance
 
 
-def test_a_bad_file_gets_its_own_error(workdir, hand, tmp_path):
-  loaded, names = export.load_export(workdir / "export")
+def test_a_bad_file_gets_its_own_error(trained_asl_workdir, hand, tmp_path):
+  loaded, names = export.load_export(trained_asl_workdir / "export")
   text = tmp_path / "notes.txt"
   text.write_text("not an image")
   result = inference.predict_file(loaded, names, str(text))
@@ -96,14 +85,15 @@ def test_a_bad_file_gets_its_own_error(workdir, hand, tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_answers_good_files_and_fails_on_bad_ones(workdir, hand,
+def test_cli_answers_good_files_and_fails_on_bad_ones(trained_asl_workdir, hand,
                                                       tmp_path):
   good = [write(hand, tmp_path / "a.png"),
           write(np.dstack([hand, hand // 2, hand]), tmp_path / "b.jpg")]
   bad = tmp_path / "c.png"
   bad.write_bytes(b"\x89PNG but truncated")
   result = subprocess.run(
-      [sys.executable, "-m", "trainers.predict", f"--model={workdir}",
+      [sys.executable, "-m", "trainers.predict",
+       f"--model={trained_asl_workdir}",
        "--top_k=2", "--json", *good, str(bad)],
       cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
       capture_output=True, text=True, timeout=300, check=False)

@@ -11,21 +11,10 @@ import numpy as np
 from PIL import Image
 import pytest
 
-from trainers import config as config_lib
 from trainers import introspect
-from trainers import loop
 from trainers import plots
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def workdir(asl_data_dir, tmp_path_factory):
-  path = tmp_path_factory.mktemp("visualize_run")
-  loop.train_and_evaluate(config_lib.Config(
-      data_dir=asl_data_dir, epochs=2, batch_size=16, steps_per_epoch=2,
-      eval_batch_size=96, summary_images=0), path)
-  return path
 
 
 @pytest.fixture
@@ -44,8 +33,8 @@ def assert_not_blank(path: pathlib.Path):
   assert pixels.std() > 10, f"{path} looks blank"
 
 
-def test_one_panel_per_filter_and_feature_map(workdir, hand_png, tmp_path,
-                                              monkeypatch):
+def test_one_panel_per_filter_and_feature_map(trained_asl_workdir, hand_png,
+                                              tmp_path, monkeypatch):
   figures = {}
   save = plots._save
 
@@ -56,7 +45,8 @@ def test_one_panel_per_filter_and_feature_map(workdir, hand_png, tmp_path,
     return save(fig, path)
 
   monkeypatch.setattr(plots, "_save", recording_save)
-  written = introspect.write_pictures(workdir, hand_png, tmp_path / "out")
+  written = introspect.write_pictures(trained_asl_workdir, hand_png,
+                                     tmp_path / "out")
 
   assert [p.name for p in written] == [
       "filters_conv1.png", "feature_maps_conv1.png", "feature_maps_conv2.png",
@@ -70,8 +60,8 @@ def test_one_panel_per_filter_and_feature_map(workdir, hand_png, tmp_path,
     assert title.startswith(layer)
 
 
-def test_feature_maps_follow_the_image(workdir, hand_png):
-  model, _ = introspect.load_run(workdir)
+def test_feature_maps_follow_the_image(trained_asl_workdir, hand_png):
+  model, _ = introspect.load_run(trained_asl_workdir)
   image = introspect.load_image(hand_png, model)
   maps = dict(introspect.feature_maps(model, image))
   assert maps["conv1"].shape == (75, 28, 28)
@@ -81,10 +71,11 @@ def test_feature_maps_follow_the_image(workdir, hand_png):
 
 
 @pytest.mark.slow
-def test_cli_writes_the_pictures(workdir, hand_png, tmp_path):
+def test_cli_writes_the_pictures(trained_asl_workdir, hand_png, tmp_path):
   out = tmp_path / "pictures"
   result = subprocess.run(
-      [sys.executable, "-m", "trainers.visualize", f"--model={workdir}",
+      [sys.executable, "-m", "trainers.visualize",
+       f"--model={trained_asl_workdir}",
        f"--image={hand_png}", f"--out={out}"],
       cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
       capture_output=True, text=True, timeout=300, check=False)
