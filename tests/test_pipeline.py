@@ -129,9 +129,10 @@ def test_labels_stay_with_their_images(indexed_dir, augment):
     np.testing.assert_array_equal(_example_ids(images) % 24, labels)
 
 
-def test_each_epoch_is_a_new_permutation_of_the_split(indexed_dir):
+@pytest.mark.parametrize("cache", [True, False])
+def test_each_epoch_is_a_new_permutation_of_the_split(indexed_dir, cache):
   ds = ap.train_dataset("indexed_squares", batch_size=24, data_dir=indexed_dir,
-                        augment="none", seed=3)
+                        augment="none", seed=3, cache=cache)
   ids = np.concatenate([_example_ids(x) for x, _ in _take(ds, 30)])
   epochs = ids.reshape(3, NUM_INDEXED)
   for epoch in epochs:
