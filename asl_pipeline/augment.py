@@ -50,7 +50,9 @@ class RandomAffine(keras.layers.Layer):
   `keras.random.SeedGenerator` started at `seed`, so a layer built with the
   same seed replays the same augmentations call for call, and each call
   (each batch) gets new ones. `augment(images, seed)` takes the seed
-  explicitly, for pipelines that derive it from the batch index.
+  explicitly, for pipelines that derive it from the batch index. Inside a
+  `tf.distribute` step each replica folds its replica id into the seed, so
+  replicas augment their images differently.
 
   Args:
     rotation_degrees: Largest rotation, in degrees (not fractions of a turn).
@@ -133,7 +135,7 @@ class RandomAffine(keras.layers.Layer):
   def call(self, inputs, training=True):
     if not training:
       return inputs
-    return self.augment(inputs, self.seed_generator.next())
+    return self.augment(inputs, _per_replica(self.seed_generator.next()))
 
   def compute_output_shape(self, input_shape):
     return input_shape
@@ -143,6 +145,20 @@ class RandomAffine(keras.layers.Layer):
             "rotation_degrees": self.rotation_degrees, "zoom": self.zoom,
             "translate": self.translate,
             "horizontal_flip": self.horizontal_flip, "seed": self.seed}
+
+
+def _per_replica(seed: tf.Tensor) -> tf.Tensor:
+  """Gives each replica of a `tf.distribute` step a seed of its own.
+
+  Every replica calls the layer with the same generator state; without this,
+  the i-th image of every replica's batch would get the same rotation, zoom,
+  shift and flip. One replica (no strategy) keeps the seed unchanged.
+  """
+  context = tf.distribute.get_replica_context()
+  if context is None or context.num_replicas_in_sync == 1:
+    return seed
+  return tf.random.experimental.stateless_fold_in(
+      tf.cast(seed, tf.int64), context.replica_id_in_sync_group)
 
 
 def _transforms(params, height, width) -> tf.Tensor:
