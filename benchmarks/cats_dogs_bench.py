@@ -83,7 +83,8 @@ def _epoch_rates(ds, images: int, epochs: int) -> list[float]:
   return rates
 
 
-def _best_rates(readers: dict, images: int) -> dict[str, list[float]]:
+def _best_rates(readers: dict, images: int
+                ) -> dict[str, tuple[float, float]]:
   """Each reader's best first-pass and best later-pass rates over rounds."""
   best = {}
   for round_index in range(_ROUNDS):
@@ -103,6 +104,7 @@ def _overall(first: float, later: float) -> float:
 
 
 def _build(name: str, data_dir: pathlib.Path, src: pathlib.Path, config=None):
+  """Prepares `name` (with `config`) from `src`; returns (builder, seconds)."""
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
   builder = tfds.builder(name, data_dir=str(data_dir), config=config)
   start = time.perf_counter()
