@@ -167,6 +167,34 @@ def test_folder_config_reads_any_class_names_and_valid_split(tmp_path):
       "validation": {"valid/loose.jpg": 1, "valid/owl/d.jpg": 2}}
 
 
+@pytest.mark.parametrize("files", [
+    # Microsoft's PetImages download, with its zero-byte Cat/666.jpg.
+    {"PetImages/Cat/0.jpg": 0, "PetImages/Cat/666.jpg": None,
+     "PetImages/Dog/0.jpg": 1, "PetImages/Dog/1.jpg": 1},
+    # Kaggle's dogs-vs-cats train.zip and test1.zip, extracted.
+    {"train/cat.0.jpg": 0, "train/cat.1.jpg": 0, "train/dog.0.jpg": 1,
+     "test1/1.jpg": None},
+])
+def test_downloads_build_as_they_come(tmp_path, files):
+  rng = np.random.default_rng(0)
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  for name, label in files.items():
+    path = tmp_path / "src" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if name.endswith("666.jpg"):
+      path.write_bytes(b"")
+    else:
+      Image.fromarray(rng.integers(0, 255, (8, 8, 3), np.uint8)).save(path)
+  builder = _build(tmp_path / "src", tmp_path / "tfds")
+  reloaded = tfds.builder_from_directory(str(builder.data_dir))
+  assert list(reloaded.info.splits) == ["train"]
+  labels = {k: int(ex["label"]) for k, ex in
+            _examples(reloaded, "train").items()}
+  # Keys are relative to the tree's root (PetImages/ for Microsoft's).
+  assert labels == {name.removeprefix("PetImages/"): label
+                    for name, label in files.items() if label is not None}
+
+
 def test_path_escaping_root_fails_the_build(built, tmp_path):
   manual_dir, _ = built
   src = tmp_path / "src"

@@ -289,3 +289,66 @@ def test_no_split_folder_names_what_was_expected(tmp_path):
   _tree(epath.Path(tmp_path), {"photos/cats/a.jpg": _JPEG})
   with pytest.raises(FileNotFoundError, match="train"):
     folder_source.find_root(tmp_path)
+
+
+def test_kaggle_train_folder_is_labelled_by_file_name(tmp_path):
+  # Kaggle's dogs-vs-cats: train/cat.0.jpg ..., and an unlabelled test1/.
+  root = _tree(epath.Path(tmp_path), {
+      "train/cat.0.jpg": _JPEG, "train/dog.0.jpg": _JPEG,
+      "train/Dog.12.JPG": _JPEG, "train/catalog.jpg": _JPEG,
+      "test1/1.jpg": _JPEG, "sampleSubmission.csv": "id,label\n1,0\n"})
+  assert folder_source.find_root(root) == root
+  _, sources = folder_source.scan(root, "cats_dogs")
+  assert list(sources) == ["train"]
+  assert _labels(sources["train"]) == {"train/Dog.12.JPG": 1,
+                                       "train/cat.0.jpg": 0,
+                                       "train/dog.0.jpg": 1}
+  assert sources["train"].counts == {folder_source.UNLABELED: 1}
+
+
+def test_file_names_do_not_label_the_folder_layout(tmp_path):
+  root = _tree(epath.Path(tmp_path), {
+      "train/owl/a.jpg": _JPEG, "train/bat/b.jpg": _JPEG,
+      "train/cat.0.jpg": _JPEG})
+  _, sources = folder_source.scan(root, "folder")
+  assert sorted(_labels(sources["train"])) == ["train/bat/b.jpg",
+                                               "train/owl/a.jpg"]
+
+
+@pytest.mark.parametrize("layout,names", [("cats_dogs", ["cat", "dog"]),
+                                          ("folder", ["Cat", "Dog"])])
+def test_class_folders_without_splits_are_one_train_split(tmp_path, layout,
+                                                          names):
+  # Microsoft's download: PetImages/{Cat,Dog}, licence and readme beside it.
+  _tree(epath.Path(tmp_path), {
+      "PetImages/Cat/0.jpg": _JPEG, "PetImages/Cat/Thumbs.db": b"\0",
+      "PetImages/Dog/0.jpg": _JPEG, "readme[1].txt": "Cats and dogs."})
+  root = folder_source.find_root(tmp_path)
+  assert root == epath.Path(tmp_path) / "PetImages"
+  found_names, sources = folder_source.scan(root, layout)
+  assert found_names == names
+  assert list(sources) == ["train"]
+  assert _labels(sources["train"]) == {"Cat/0.jpg": 0, "Dog/0.jpg": 1}
+  assert sources["train"].counts == {folder_source.SYSTEM_FILES: 1}
+
+
+def test_one_class_folder_is_not_a_tree(tmp_path):
+  _tree(epath.Path(tmp_path), {"photos/cats/a.jpg": _JPEG,
+                               "photos/notes/a.txt": "not an image"})
+  with pytest.raises(FileNotFoundError, match="two class folders"):
+    folder_source.find_root(tmp_path)
+
+
+def test_unlabelled_split_is_left_out(tmp_path):
+  root = _tree(epath.Path(tmp_path), {
+      "train/cats/a.jpg": _JPEG, "test/1.jpg": _JPEG, "test/2.jpg": _JPEG})
+  _, sources = folder_source.scan(root, "cats_dogs")
+  assert list(sources) == ["train"]
+
+
+def test_no_label_anywhere_says_how_to_label(tmp_path):
+  root = _tree(epath.Path(tmp_path), {
+      "train/1.jpg": _JPEG, "train/pets/2.jpg": _JPEG})
+  with pytest.raises(FileNotFoundError,
+                     match=r"No labelled image .*cat\.0\.jpg.*label\.csv"):
+    folder_source.scan(root, "cats_dogs")

@@ -76,6 +76,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
   header optional; paths relative to the split folder or the root), which
   wins over the folders. The `folder` config reads any class names.
 
+  The public downloads work as extracted: Microsoft's `PetImages/{Cat,Dog}`
+  (one `train` split) and Kaggle's `train/cat.0.jpg ...` (labelled by name).
+
   No data? `python -m tfds_builders.cats_dogs.make_sample --out DIR` writes
   a synthetic set in this layout.
   """

@@ -5,6 +5,13 @@ Layout: `root/<split>/<class>/**/<image>`, with an optional
 to the split folder or to the root). A label in `label.csv` wins over the
 folder the file sits in. Only file names and the CSVs are read here; the
 images themselves are checked by `image_checks`.
+
+Two more trees are read as they are downloaded:
+  * class folders with no split folder above them (`PetImages/{Cat,Dog}`,
+    Microsoft's cats and dogs download): one `train` split;
+  * for the `cats_dogs` layout, images loose in a split folder and named
+    `cat.<n>.jpg` / `dog.<n>.jpg` (Kaggle's dogs-vs-cats `train.zip`): the
+    name gives the label.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import csv
 import dataclasses
 import io
 
+from absl import logging
 from etils import epath
 
 from tfds_builders.cats_dogs import image_checks
@@ -70,13 +78,15 @@ class SplitSource:
 
 
 def find_root(manual_dir: epath.PathLike) -> epath.Path:
-  """The folder holding the split folders: `manual_dir` or one level down.
+  """The root of the tree: `manual_dir` or one level down.
 
-  One level down covers an archive extracted into a folder of its own
-  (`manual_dir/cats_and_dogs/{train,test}`).
+  The root holds split folders, or else (a tree without splits) at least
+  two class folders with images in them. One level down covers an archive
+  extracted into a folder of its own (`manual_dir/cats_and_dogs/{train,test}`,
+  `manual_dir/PetImages/{Cat,Dog}`).
 
   Raises:
-    FileNotFoundError: No split folder in either place.
+    FileNotFoundError: Neither place holds such folders.
   """
   manual_dir = epath.Path(manual_dir)
   if _split_folders(manual_dir):
@@ -86,8 +96,9 @@ def find_root(manual_dir: epath.PathLike) -> epath.Path:
     return candidates[0]
   found = ", ".join(str(d) for d in candidates) or "none"
   raise FileNotFoundError(
-      f"Expected split folders ({', '.join(sorted(SPLIT_FOLDERS))}) in "
-      f"{manual_dir} or in exactly one folder inside it; found: {found}.")
+      f"Expected split folders ({', '.join(sorted(SPLIT_FOLDERS))}) or at "
+      f"least two class folders of images in {manual_dir} or in exactly one "
+      f"folder inside it; found: {found}.")
 
 
 def _subdirs(folder: epath.Path) -> list[epath.Path]:
@@ -102,6 +113,25 @@ def _subdirs(folder: epath.Path) -> list[epath.Path]:
 
 
 def _split_folders(root: epath.Path) -> dict[str, epath.Path]:
+  """TFDS split name -> folder, for the splits of the tree at `root`.
+
+  The split folders present in `root`; with none, a `root` holding two or
+  more class folders of images is one `train` split.
+  """
+  splits = _named_split_folders(root)
+  if not splits and len(_class_folders(root)) >= 2:
+    splits = {"train": root}
+  return splits
+
+
+def _class_folders(folder: epath.Path) -> list[epath.Path]:
+  """Sub-folders holding image files directly."""
+  return [d for d in _subdirs(folder)
+          if any(p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+                 for p in d.iterdir())]
+
+
+def _named_split_folders(root: epath.Path) -> dict[str, epath.Path]:
   """TFDS split name -> folder, for the split folders present in `root`."""
   splits = {}
   for folder in _subdirs(root):
@@ -131,6 +161,7 @@ def scan(root: epath.Path, layout: str
   Raises:
     LabelCsvError: A `label.csv` row escapes the root, has no label, or has
       a label that is not a class.
+    FileNotFoundError: No split has a labelled file.
   """
   splits = _split_folders(root)
   rows = {split: _read_label_csv(root, folder)
@@ -155,7 +186,32 @@ def scan(root: epath.Path, layout: str
                          layout)
       for split, folder in splits.items()
   }
-  return names, sources
+  return names, _labelled_splits(root, sources, layout)
+
+
+def _labelled_splits(root: epath.Path, sources: dict[str, SplitSource],
+                     layout: str) -> dict[str, SplitSource]:
+  """Drops (with a warning) splits in which no file has a label.
+
+  An unlabelled test folder should not stop the train split from building;
+  a tree with no label anywhere is an error that says how labels are given.
+
+  Raises:
+    FileNotFoundError: No split has a labelled file.
+  """
+  labelled = {split: source for split, source in sources.items()
+              if source.entries}
+  if not labelled:
+    classes = ("folders named cat(s) or dog(s), Kaggle names such as "
+               "cat.0.jpg," if layout == "cats_dogs" else "class folders,")
+    raise FileNotFoundError(
+        f"No labelled image under {root} (splits: {sorted(sources)}). Label "
+        f"images with {classes} or a label.csv of `path,label` rows in "
+        "their split folder.")
+  for split in sorted(sources.keys() - labelled.keys()):
+    logging.warning("cats_dogs: no labelled image in %s; split %r left out.",
+                    sources[split].folder, split)
+  return labelled
 
 
 def _read_label_csv(root: epath.Path, split_folder: epath.Path
@@ -206,9 +262,12 @@ def _scan_split(root, split, folder, rows, names, folder_label, layout
     if image_checks.is_system_file(path.name):
       count(SYSTEM_FILES, key)
     elif len(relative) == 1:
-      # Loose files in the split folder: images only if label.csv names them.
+      # Loose files in the split folder: images labelled by label.csv or,
+      # in the cats_dogs layout, by a Kaggle name such as `cat.12.jpg`.
       if path.suffix.lower() in IMAGE_SUFFIXES:
-        from_folders[key] = (path, None)
+        name_label = (_kaggle_name_label(path.name) if layout == "cats_dogs"
+                      else None)
+        from_folders[key] = (path, name_label)
     else:
       from_folders[key] = (path, folder_label(relative[0]))
 
@@ -240,6 +299,14 @@ def _scan_split(root, split, folder, rows, names, folder_label, layout
       continue
     entries.append(Entry(key, path, label))
   return SplitSource(split, folder, entries, counts, dict(examples))
+
+
+def _kaggle_name_label(file_name: str) -> int | None:
+  """0 for `cat.<n>.<ext>`, 1 for `dog.<n>.<ext>` (any case), else None."""
+  parts = file_name.split(".")
+  if len(parts) < 3:
+    return None
+  return CATS_DOGS_FOLDERS.get(parts[0].lower())
 
 
 def _files_under(folder: epath.Path) -> list[epath.Path]:
