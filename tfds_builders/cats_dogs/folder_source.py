@@ -302,7 +302,11 @@ def _scan_split(root, split, folder, rows, names, folder_label, layout
 
 
 def _kaggle_name_label(file_name: str) -> int | None:
-  """0 for `cat.<n>.<ext>`, 1 for `dog.<n>.<ext>` (any case), else None."""
+  """The label a Kaggle-style name gives, or None.
+
+  `cat.<n>.<ext>` is 0 and `dog.<n>.<ext>` is 1, in any case; the part
+  before the first dot decides, and a plain `cat.jpg` does not count.
+  """
   parts = file_name.split(".")
   if len(parts) < 3:
     return None
