@@ -67,6 +67,9 @@ class RandomAffine(keras.layers.Layer):
                translate: float = 0.1, horizontal_flip: bool = True,
                seed: int | None = None, **kwargs):
     super().__init__(**kwargs)
+    # XLA cannot compile ImageProjectiveTransformV3: a model holding this
+    # layer must not be jit-compiled by `fit(jit_compile="auto")`.
+    self.supports_jit = False
     for arg, value, limit in (("rotation_degrees", rotation_degrees, 180),
                               ("zoom", zoom, 1), ("translate", translate, 1)):
       if not 0 <= value < limit:

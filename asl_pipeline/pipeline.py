@@ -17,9 +17,6 @@ from asl_pipeline import ops
 from asl_pipeline import sources
 
 AUGMENT_MODES = ("device", "pipeline", "none")
-# The course's augmentation; "pipeline" mode applies it in tf.data.
-_AUGMENT_KWARGS = dict(rotation_degrees=10.0, zoom=0.1, translate=0.1,
-                       horizontal_flip=True)
 
 
 def _check_batch_size(batch_size) -> None:
@@ -67,8 +64,8 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
                   image_size: int | Sequence[int] | None = None,
                   augment: str = "device", seed: int = 0,
                   shuffle_buffer: int | None = None, cache: bool = True,
-                  input_context: tf.distribute.InputContext | None = None
-                  ) -> tf.data.Dataset:
+                  input_context: tf.distribute.InputContext | None = None,
+                  start_batch: int = 0) -> tf.data.Dataset:
   """An endless, shuffled, batched training stream of `(images, labels)`.
 
   Images are float32 in [0, 1], `[batch, height, width, channels]` with a
@@ -95,6 +92,9 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
     cache: Keep decoded (and resized) images in memory after the first pass.
     input_context: From `tf.distribute`; this pipeline then reads only its
       own, disjoint slice of the split.
+    start_batch: Start the stream at this batch (0-based) of the stream the
+      same arguments give: a resumed training run sees exactly the batches
+      (and pipeline augmentations) the uninterrupted run would have.
 
   Returns:
     A `tf.data.Dataset` for `model.fit` or a custom loop.
@@ -107,6 +107,8 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
   if augment not in AUGMENT_MODES:
     raise ValueError(f"augment must be one of {AUGMENT_MODES}, got "
                      f"{augment!r}.")
+  if start_batch < 0:
+    raise ValueError(f"start_batch must not be negative, got {start_batch}.")
   if shuffle_buffer is not None and shuffle_buffer <= 0:
     raise ValueError(f"shuffle_buffer must be positive or None, got "
                      f"{shuffle_buffer!r}.")
@@ -135,6 +137,10 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
   # Repeat after shuffling so epochs never mix, and so the stream (and a
   # seeded augmentation) never restarts from its first state.
   ds = ds.repeat()
+  if start_batch:
+    # Resume mid-stream: skip the examples of the first batches before
+    # batching, so they cost a cache read each, not a batch and a transform.
+    ds = ds.skip(start_batch * batch_size)
   # Drop the partial batch: a static batch dimension for the model, and no
   # retrace of a compiled step on the last batch.
   ds = ds.batch(batch_size, drop_remainder=True,
@@ -142,7 +148,7 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
   if augment == "pipeline":
     # Float conversion and augmentation of whole batches, in one map: one
     # op call per batch, not per image, and one dataset stage, not two.
-    ds = _normalize_and_augment(ds, seed)
+    ds = _normalize_and_augment(ds, seed, start_batch)
   else:
     # One float conversion per batch instead of one per image.
     ds = ds.map(_to_float, num_parallel_calls=tf.data.AUTOTUNE)
@@ -165,21 +171,24 @@ def _unfused_shuffle_and_repeat() -> tf.data.Options:
   return options
 
 
-def _normalize_and_augment(ds: tf.data.Dataset, seed: int) -> tf.data.Dataset:
+def _normalize_and_augment(ds: tf.data.Dataset, seed: int,
+                           start_batch: int = 0) -> tf.data.Dataset:
   """Normalizes and augments batches, seeding each from its batch index.
 
   A stateless seed made of (seed, batch index) keeps augmentation
   reproducible even with batches augmented in parallel, and new on every
   batch of every pass over the data.
   """
-  augmenter = augment_lib.make_augmenter(**_AUGMENT_KWARGS, seed=seed)
+  augmenter = augment_lib.make_augmenter(seed=seed)
 
   def apply(index, batch):
     images, labels = batch
     batch_seed = tf.stack([tf.constant(seed, tf.int64), index])
     return augmenter.augment(ops.normalize(images), batch_seed), labels
 
-  return ds.enumerate().map(apply, num_parallel_calls=tf.data.AUTOTUNE)
+  # Batch indices count from the start of the stream, resumed or not.
+  return ds.enumerate(start=start_batch).map(
+      apply, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def eval_dataset(name: str, *, batch_size: int, split: str = "test",

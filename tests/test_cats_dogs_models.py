@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from trainers import cats_dogs_models
+from trainers.models import cats_dogs as cats_dogs_models
 from trainers import models
 
 SHAPE = (32, 32, 3)  # ResNet50V2's smallest input.

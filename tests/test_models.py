@@ -24,7 +24,7 @@ def test_dli_cnn_is_the_course_network():
           if isinstance(l, keras.layers.Conv2D)] == [75, 50, 25]
 
 
-@pytest.mark.parametrize("name", models.MODEL_NAMES)
+@pytest.mark.parametrize("name", models.FAMILIES["sign_language_mnist"])
 def test_models_output_probabilities(name):
   model = models.build_model(name, input_shape=ASL_SHAPE, num_classes=24)
   images = tf.random.stateless_uniform((3,) + ASL_SHAPE, seed=(1, 2))

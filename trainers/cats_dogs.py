@@ -1,90 +1,49 @@
 r"""Trains a cats/dogs classifier: perceptrons, deep nets, CNNs, ResNets.
 
-  python -m trainers.cats_dogs --flagfile=trainers/configs/cats_dogs_cnn.flags \
+  python -m trainers.cats_dogs --flagfile=cats_dogs_cnn \
       --data_dir=DATA_DIR --workdir=WORKDIR
 
-Build the dataset first (`tfds build tfds_builders/cats_dogs
---manual_dir=PHOTO_FOLDER --data_dir=DATA_DIR`). The loop, its outputs and
+Shipped configs (`trainers/configs/cats_dogs_*.flags`) work by name. Build
+the dataset first: `tfds build cats_dogs --imports=tfds_builders
+--manual_dir=PHOTO_FOLDER --data_dir=DATA_DIR`. The loop, its outputs and
 resuming are those of `trainers.asl`; `python -m trainers.compare WORKDIR
 ...` then puts several runs side by side.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from absl import app
 from absl import flags
 
-from trainers import cats_dogs_models
+from trainers import cli
 from trainers import config as config_lib
 from trainers import flags as trainer_flags
-from trainers import loop
 
-DATASET = "cats_dogs"
-MODEL_NAMES = ("perceptron", "mlp_sigmoid", "deep10", "simple_cnn", "resnet")
+DEFAULTS = config_lib.Config(dataset="cats_dogs", model="simple_cnn",
+                             image_size=(160, 160))
 # Flags that become model options when given; the model's own defaults apply
 # otherwise, and the config rejects one the chosen model does not take.
-MODEL_OPTION_FLAGS = ("activation", "finetune", "weights")
-FLAGS = flags.FLAGS
+MODEL_OPTIONS = (
+    trainer_flags.ModelOption(
+        "activation", "sigmoid", "Hidden activation of `deep10`.",
+        ("sigmoid", "relu")),
+    trainer_flags.ModelOption(
+        "finetune", "scratch", "What of `resnet` trains: scratch (all, random "
+        "init), full (all, from --weights), partial (last stage and head), "
+        "head (the new head only).", ("scratch", "full", "partial", "head")),
+    trainer_flags.ModelOption(
+        "weights", "none", "`resnet` start: none, imagenet (needs the "
+        "network, or Keras's cached copy), or the path of a ResNet50V2 "
+        "no-top weights file."),
+)
+
+trainer_flags.define_flags(DEFAULTS, MODEL_OPTIONS)
+flags.adopt_module_key_flags(trainer_flags)
 
 
-
-def define_flags(flag_values: flags.FlagValues = FLAGS) -> None:
-  """The common trainer flags with cats/dogs defaults, and the model options.
-
-  Args:
-    flag_values: Where to define them (tests pass a fresh `FlagValues`).
-  """
-  trainer_flags.define_common_flags(
-      config_lib.Config(dataset=DATASET, model="simple_cnn",
-                        image_size=(160, 160), augment="device"),
-      model_names=MODEL_NAMES, flag_values=flag_values)
-  flags.DEFINE_enum("activation", "sigmoid",
-                    list(cats_dogs_models.DEEP10_ACTIVATIONS),
-                    "Hidden activation of `deep10`.", flag_values=flag_values)
-  flags.DEFINE_enum("finetune", "scratch",
-                    list(cats_dogs_models.FINETUNE_STRATEGIES),
-                    "What of `resnet` trains: scratch (all, random init), "
-                    "full (all, from --weights), partial (last stage and "
-                    "head), head (the new head only).",
-                    flag_values=flag_values)
-  flags.DEFINE_string("weights", "none", "`resnet` start: none, imagenet "
-                      "(needs the network, or Keras's cached copy), or the "
-                      "path of a ResNet50V2 no-top weights file.",
-                      flag_values=flag_values)
-
-
-def config_from_flags(flag_values: flags.FlagValues) -> config_lib.Config:
-  """The validated Config; only model options given on the command line.
-
-  Args:
-    flag_values: Parsed flags from `define_flags`.
-
-  Returns:
-    The config.
-
-  Raises:
-    ValueError: naming the flag, e.g. `--activation` for a model without it.
-  """
-  options = {name: flag_values[name].value for name in MODEL_OPTION_FLAGS
-             if flag_values[name].present}
-  return trainer_flags.config_from_flags(flag_values, dataset=DATASET,
-                                         model_options=options)
-
-
-define_flags()
-
-
-def main(argv: Sequence[str]) -> None:
-  if len(argv) > 1:
-    raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
-  try:
-    config = config_from_flags(FLAGS)
-  except ValueError as e:
-    raise app.UsageError(str(e)) from None
-  loop.train_and_evaluate(config, FLAGS.workdir)
+def main(argv):
+  cli.main(argv, DEFAULTS, MODEL_OPTIONS)
 
 
 if __name__ == "__main__":
-  app.run(main)
+  app.run(main, flags_parser=cli.parse_flags)

@@ -1,4 +1,11 @@
-"""The frozen training configuration every trainer hands to the loop."""
+"""The training configuration: every option written once.
+
+Each `Config` field carries its default, its help, its bounds or choices,
+and whether a resumed run may change it (`metadata`). `trainers.flags`
+derives the absl flags from these fields and `Config.validate` the checks,
+so a new option is one field here (plus its use). Reading a config never
+imports TensorFlow: a wrong flag fails in well under a second.
+"""
 
 from __future__ import annotations
 
@@ -10,133 +17,194 @@ from typing import Any
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 MODES = ("function", "eager")
 AUGMENTS = ("device", "pipeline", "none")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 # As `trainers.distribute.STRATEGIES`, repeated so that reading a config does
 # not import TensorFlow.
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
+
+# What a resumed run may do with a field (`Config.resume_conflicts`).
+# CHANGEABLE: takes effect from the resumed step on (more epochs, a new
+# learning rate, other devices). FIXED: decides what the checkpoint holds or
+# which data it was trained on; a change is refused before any work.
+CHANGEABLE = "changeable"
+FIXED = "fixed"
+
+
+class ConfigError(ValueError):
+  """A configuration that cannot run; the message names the flag.
+
+  Raised before any work (nothing is written), so the entry points report
+  it as a usage error.
+  """
+
+
+def _option(default: Any, help: str, *, choices: tuple[str, ...] = (),  # pylint: disable=redefined-builtin
+            lower: int | float | None = None, on_resume: str = CHANGEABLE,
+            flag: bool = True) -> Any:
+  """A Config field with what `trainers.flags` and `validate` need.
+
+  Args:
+    default: The default value (a dict becomes a per-instance copy).
+    help: The flag's help text.
+    choices: The allowed values, for an enum flag.
+    lower: The smallest allowed value, for a number (None stays allowed
+      when it is the default).
+    on_resume: CHANGEABLE or FIXED.
+    flag: Whether the trainers define a flag for it.
+
+  Returns:
+    A `dataclasses.field`.
+  """
+  metadata = {"help": help, "choices": choices, "lower": lower,
+              "on_resume": on_resume, "flag": flag}
+  if isinstance(default, dict):
+    return dataclasses.field(default_factory=lambda: dict(default),
+                             metadata=metadata)
+  return dataclasses.field(default=default, metadata=metadata)
 
 
 @dataclasses.dataclass(frozen=True)
 class Config:
   """Everything that decides how a model is trained; never the output path.
 
-  Attributes:
-    dataset: TFDS dataset name, e.g. `sign_language_mnist`.
-    data_dir: TFDS data directory, or None for the TFDS default.
-    model: A registered model name (see `trainers.models`).
-    model_options: Extra keyword options for the model builder.
-    epochs: Number of epochs to train for.
-    batch_size: Training batch size.
-    eval_batch_size: Batch size of the validation and test passes.
-    learning_rate: Optimizer learning rate.
-    optimizer: One of `OPTIMIZERS`.
-    mode: `function` runs the step as a `tf.function`; `eager` runs it op by
-      op, for debugging.
-    jit_compile: XLA-compile the forward/backward pass (function mode only).
-    augment: `device` augments inside the train step, `pipeline` in tf.data,
-      `none` not at all.
-    seed: Seed for initialization, shuffling and augmentation.
-    steps_per_epoch: Train steps per epoch; None means one pass over the
-      train split (its size // batch_size).
-    early_stopping_patience: Stop after this many epochs without a better
-      validation accuracy; 0 never stops early.
-    mixed_precision: Compute in float16 with float32 variables and loss
-      scaling.
-    image_size: (height, width) to resize to, or None for the dataset's own.
-    train_split: TFDS split to train on.
-    validation_split: TFDS split for per-epoch validation (picks the best
-      weights and drives early stopping); empty for none.
-    test_split: TFDS split evaluated once at the end; empty for none.
-    summary_images: Augmented inputs written to TensorBoard per run.
-    strategy: tf.distribute strategy the steps run under, one of
-      `STRATEGIES`; `batch_size` is the global batch across its replicas.
-    num_cpu_devices: Split the CPU into this many logical devices (to run
-      `mirrored` without accelerators); None leaves it whole.
-    tpu: TPU name or `grpc://` address for `strategy="tpu"`; None or "" finds
-      it from the environment.
-    data_service: `grpc://HOST:PORT` of a tf.data service dispatcher whose
-      workers produce the training batches; None reads locally.
+  The defaults are the course recipe for Sign Language MNIST; the cats/dogs
+  trainer overrides a few (`trainers.cats_dogs.DEFAULTS`). See each field's
+  help (`python -m trainers.asl --help`) for what it does.
 
-  Where a run executes (the last four fields) does not change what it
-  computes for the same global batch, so a run may resume under another
-  strategy; they are recorded in `config.json` to say how it ran.
+  Where a run executes (strategy, devices, tf.data service, eager or
+  function, steps per compiled call) does not change what it computes for
+  the same global batch, so a run may resume under other settings of those.
   """
 
-  dataset: str = "sign_language_mnist"
-  data_dir: str | None = None
-  model: str = "dli_cnn"
-  model_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-  epochs: int = 20
-  batch_size: int = 32
-  eval_batch_size: int = 256
-  learning_rate: float = 1e-3
-  optimizer: str = "adam"
-  mode: str = "function"
-  jit_compile: bool = False
-  augment: str = "device"
-  seed: int = 0
-  steps_per_epoch: int | None = None
-  early_stopping_patience: int = 0
-  mixed_precision: bool = False
-  image_size: tuple[int, int] | None = None
-  train_split: str = "train[:90%]"
-  validation_split: str = "train[90%:]"
-  test_split: str = "test"
-  summary_images: int = 4
-  strategy: str = "default"
-  num_cpu_devices: int | None = None
-  tpu: str | None = None
-  data_service: str | None = None
+  dataset: str = _option(
+      "sign_language_mnist", "TFDS dataset name.", on_resume=FIXED,
+      flag=False)
+  data_dir: str | None = _option(
+      None, "TFDS data directory (where `tfds build --data_dir` wrote the "
+      "dataset).")
+  model: str = _option(
+      "dli_cnn", "Model to train: one of this trainer's models, or "
+      "package.module:function for your own (a function taking keyword "
+      "arguments input_shape and num_classes and returning a Keras model "
+      "that outputs class probabilities).", on_resume=FIXED)
+  model_options: Mapping[str, Any] = _option(
+      {}, "Extra keyword options for the model builder.", on_resume=FIXED,
+      flag=False)
+  epochs: int = _option(20, "Epochs to train.", lower=1)
+  batch_size: int = _option(
+      32, "Training batch size (the global batch under a --strategy).",
+      lower=1, on_resume=FIXED)
+  eval_batch_size: int = _option(256, "Validation/test batch size.", lower=1)
+  learning_rate: float = _option(1e-3, "Learning rate (> 0).", lower=0.0)
+  optimizer: str = _option("adam", "Optimizer.", choices=OPTIMIZERS,
+                           on_resume=FIXED)
+  mode: str = _option(
+      "function", "`function`: steps run as a compiled tf.function, "
+      "--steps_per_loop per call; `eager`: op by op, one step per call, for "
+      "debugging.", choices=MODES)
+  steps_per_loop: int = _option(
+      32, "Train steps per compiled call (--mode=function). Progress, the "
+      "NaN check and step checkpoints happen between calls; an epoch still "
+      "runs exactly its steps.", lower=1)
+  jit_compile: bool = _option(
+      False, "XLA-compile the forward and backward pass (augmentation stays "
+      "outside XLA). Measure first: on CPUs it is often slower.")
+  precision: str = _option(
+      "float32", "Compute dtype: float32, mixed_float16 (float16 compute "
+      "with loss scaling; GPUs) or mixed_bfloat16 (no loss scaling; TPUs, "
+      "recent GPUs and CPUs with AVX-512 BF16/AMX).", choices=PRECISIONS,
+      on_resume=FIXED)
+  augment: str = _option(
+      "device", "`device`: augment inside the compiled train step; "
+      "`pipeline`: in tf.data, on the CPU; `none`.", choices=AUGMENTS)
+  seed: int = _option(
+      0, "Random seed of initialization, shuffling and augmentation.",
+      on_resume=FIXED)
+  steps_per_epoch: int | None = _option(
+      None, "Train steps per epoch; unset means one pass over the train "
+      "split.", lower=1, on_resume=FIXED)
+  early_stopping_patience: int = _option(
+      0, "Epochs without a better validation accuracy before stopping; 0 "
+      "never stops early.", lower=0)
+  image_size: tuple[int, int] | None = _option(
+      None, "HEIGHT,WIDTH to resize to; unset keeps the dataset's size.",
+      on_resume=FIXED)
+  train_split: str = _option("train[:90%]", "TFDS split to train on.",
+                             on_resume=FIXED)
+  validation_split: str = _option(
+      "train[90%:]", "TFDS split validated each epoch (picks the best "
+      "weights, drives early stopping); empty for none.")
+  test_split: str = _option(
+      "test", "TFDS split evaluated once at the end; empty for none.")
+  summary_images: int = _option(
+      4, "Augmented training inputs written to TensorBoard per run.",
+      lower=0)
+  strategy: str = _option(
+      "default", "tf.distribute strategy: `default` (one device), "
+      "`mirrored` (all local GPUs, else --num_cpu_devices CPUs), "
+      "`multi_worker` (the hosts of TF_CONFIG), `tpu` (see --tpu). "
+      "--batch_size is the global batch.", choices=STRATEGIES)
+  num_cpu_devices: int | None = _option(
+      None, "Split the CPU into N logical devices, e.g. to run "
+      "--strategy=mirrored without GPUs.", lower=1)
+  tpu: str | None = _option(
+      None, "--strategy=tpu: TPU name, grpc://HOST:8470, or `local` on a "
+      "TPU VM; unset finds it from the environment.")
+  checkpoint_every_steps: int = _option(
+      0, "Also checkpoint every N global steps, not only at the end of each "
+      "epoch (0: epoch ends only). A rerun resumes from the latest.",
+      lower=0)
+  deterministic: bool = _option(
+      False, "Deterministic kernels (TensorFlow's op determinism) as well as "
+      "seeds: two runs, or a run stopped at any step and resumed, end with "
+      "bit-identical weights. Slower on some GPUs.")
+  precise_bn_batches: int = _option(
+      50, "Before each validation, test and export, recompute BatchNorm's "
+      "statistics from this many training batches (precise BN), so the "
+      "numbers reflect the weights even when an epoch has few steps; 0 "
+      "keeps the moving averages.", lower=0)
+  data_service: str | None = _option(
+      None, "grpc://HOST:PORT of a tf.data service dispatcher (`python -m "
+      "asl_pipeline.service dispatcher`) whose workers produce the training "
+      "batches.")
 
   def validate(self) -> Config:
     """Checks every field, naming the flag that sets it.
+
+    Bounds and choices come from the fields' metadata; the checks below
+    them are those that involve more than one field. Model names are
+    checked by `trainers.models` when the model is built.
 
     Returns:
       The config itself, so that calls can be chained.
 
     Raises:
-      ValueError: on the first invalid field.
+      ConfigError: on the first invalid field.
     """
-    from trainers import models  # pylint: disable=g-import-not-at-top
 
     def check(ok: bool, flag: str, why: str):
       if not ok:
-        raise ValueError(f"--{flag}={getattr(self, flag)!r} is invalid: {why}")
+        raise ConfigError(
+            f"--{flag}={getattr(self, flag)!r} is invalid: {why}")
 
+    for field in dataclasses.fields(self):
+      value, meta = getattr(self, field.name), field.metadata
+      if meta["choices"]:
+        check(value in meta["choices"], field.name,
+              f"choose one of {list(meta['choices'])}")
+      if meta["lower"] is not None and value is not None:
+        strict = isinstance(meta["lower"], float)
+        check(value > meta["lower"] if strict else value >= meta["lower"],
+              field.name, f"must be {'above' if strict else 'at least'} "
+              f"{meta['lower']}")
     check(bool(self.dataset), "dataset", "name a TFDS dataset")
-    check(self.model in models.registered_names(), "model",
-          f"choose one of {list(models.registered_names())}")
-    if self.model in models.registered_names():
-      unknown = sorted(set(self.model_options) -
-                       set(models.model_options(self.model)))
-      check(not unknown, "model_options",
-            f"model {self.model!r} takes no option(s) {unknown}")
-    check(self.epochs >= 1, "epochs", "train for at least 1 epoch")
-    check(self.batch_size >= 1, "batch_size", "must be a positive integer")
-    check(self.eval_batch_size >= 1, "eval_batch_size",
-          "must be a positive integer")
-    check(self.learning_rate > 0, "learning_rate", "must be positive")
-    check(self.optimizer in OPTIMIZERS, "optimizer",
-          f"choose one of {list(OPTIMIZERS)}")
-    check(self.mode in MODES, "mode", f"choose one of {list(MODES)}")
     check(self.mode == "function" or not self.jit_compile, "jit_compile",
           "XLA compiles a tf.function; use --mode=function or drop "
           "--jit_compile")
-    check(self.augment in AUGMENTS, "augment",
-          f"choose one of {list(AUGMENTS)}")
-    check(self.steps_per_epoch is None or self.steps_per_epoch >= 1,
-          "steps_per_epoch", "must be positive, or unset for one pass")
-    check(self.early_stopping_patience >= 0, "early_stopping_patience",
-          "must be 0 (off) or positive")
     check(self.image_size is None or (
         len(self.image_size) == 2 and min(self.image_size) >= 1),
           "image_size", "give a positive height and width")
     check(bool(self.train_split), "train_split", "name a TFDS split")
-    check(self.summary_images >= 0, "summary_images", "must not be negative")
-    check(self.strategy in STRATEGIES, "strategy",
-          f"choose one of {list(STRATEGIES)}")
-    check(self.num_cpu_devices is None or self.num_cpu_devices >= 1,
-          "num_cpu_devices", "must be at least 1, or unset to keep the CPU "
-          "whole")
     check(not self.tpu or self.strategy == "tpu", "tpu",
           "only --strategy=tpu uses a TPU; add it or drop --tpu")
     if self.data_service:
@@ -145,7 +213,36 @@ class Config:
         service.parse_address(self.data_service)
       except ValueError as e:
         check(False, "data_service", str(e))
+    # Last: the registry imports Keras (seconds), so every cheaper check
+    # above answers first.
+    from trainers import models  # pylint: disable=g-import-not-at-top
+    try:
+      known = models.model_options(self.model)
+    except ValueError as e:
+      check(False, "model", str(e))
+    unknown = sorted(set(self.model_options) - set(known))
+    check(not unknown, "model",
+          f"model {self.model!r} takes no option(s) {unknown} (it takes "
+          f"{list(known) or 'none'}); drop --{', --'.join(unknown)}")
     return self
+
+  def resume_conflicts(self, previous: Config) -> list[str]:
+    """Why this config cannot resume a run made with `previous`.
+
+    Args:
+      previous: The config the run's checkpoints were written under.
+
+    Returns:
+      One line per FIXED field whose value differs, naming the flag and
+      both values; empty if the run can resume.
+    """
+    # Compared as JSON, the form config.json keeps (tuples become lists).
+    old, new = (json.loads(c.to_json()) for c in (previous, self))
+    return [f"--{f.name}: the run was trained with {old[f.name]!r}, this "
+            f"command asks for {new[f.name]!r}"
+            for f in dataclasses.fields(self)
+            if f.metadata["on_resume"] == FIXED
+            and old.get(f.name) != new[f.name]]
 
   def to_json(self) -> str:
     """The config as indented JSON, the form `config.json` stores."""
@@ -153,7 +250,7 @@ class Config:
 
   @classmethod
   def from_json(cls, text: str) -> Config:
-    """Reads back what `to_json` wrote.
+    """Reads back what `to_json` wrote, including older versions of it.
 
     Args:
       text: JSON text from `to_json`.
@@ -162,6 +259,8 @@ class Config:
       The config; fields absent from the JSON keep their defaults.
     """
     values = json.loads(text)
+    if values.pop("mixed_precision", False) and "precision" not in values:
+      values["precision"] = "mixed_float16"
     known = {f.name for f in dataclasses.fields(cls)}
     values = {k: v for k, v in values.items() if k in known}
     if values.get("image_size") is not None:

@@ -50,16 +50,20 @@ class DataSpec:
       The spec.
 
     Raises:
-      ValueError: naming the flag, for an unknown split or a batch size
-        larger than the train split.
-      FileNotFoundError: if the dataset has not been built in `data_dir`.
+      trainers.config.ConfigError: naming the flag, for an unknown split or
+        a batch size larger than the train split, or if the dataset has not
+        been built in `data_dir`.
     """
-    info = asl_pipeline.info(config.dataset, config.data_dir)
+    try:
+      info = asl_pipeline.info(config.dataset, config.data_dir)
+    except FileNotFoundError as e:
+      raise config_lib.ConfigError(str(e)) from None
     channels = info.image_shape[-1] or 3
     height, width = config.image_size or info.image_shape[:2]
     if height is None or width is None:
-      raise ValueError(f"Dataset {config.dataset!r} has images of varying "
-                       "size; set --image_size=HEIGHT,WIDTH.")
+      raise config_lib.ConfigError(
+          f"Dataset {config.dataset!r} has images of varying size; set "
+          "--image_size=HEIGHT,WIDTH.")
     sizes = {}
     for flag in ("train_split", "validation_split", "test_split"):
       split = getattr(config, flag)
@@ -68,10 +72,10 @@ class DataSpec:
           sizes[flag] = asl_pipeline.sources.num_examples(
               config.dataset, split, config.data_dir)
         except ValueError as e:
-          raise ValueError(f"--{flag}: {e}") from None
+          raise config_lib.ConfigError(f"--{flag}: {e}") from None
     steps = config.steps_per_epoch or sizes["train_split"] // config.batch_size
     if steps < 1:
-      raise ValueError(
+      raise config_lib.ConfigError(
           f"--batch_size={config.batch_size} is larger than the "
           f"{sizes['train_split']} examples of --train_split="
           f"{config.train_split!r}; lower it or set --steps_per_epoch.")
@@ -83,8 +87,8 @@ class DataSpec:
                test_split=config.test_split)
 
   def train(self, seed: int,
-            input_context: tf.distribute.InputContext | None = None
-            ) -> tf.data.Dataset:
+            input_context: tf.distribute.InputContext | None = None,
+            start_batch: int = 0) -> tf.data.Dataset:
     """The infinite, shuffled, batched train pipeline.
 
     Args:
@@ -92,6 +96,8 @@ class DataSpec:
       input_context: From `strategy.distribute_datasets_from_function`:
         read only this input pipeline's slice of the split, in per-replica
         batches of the global `--batch_size`.
+      start_batch: The first batch of the stream to produce (the global step
+        a resumed run continues from).
 
     Returns:
       `(images, labels)` batches, repeated forever.
@@ -101,7 +107,7 @@ class DataSpec:
     return asl_pipeline.train_dataset(
         c.dataset, batch_size=c.batch_size, split=c.train_split,
         data_dir=c.data_dir, image_size=c.image_size, augment=c.augment,
-        seed=seed, input_context=input_context)
+        seed=seed, input_context=input_context, start_batch=start_batch)
 
   def service_epoch(self, batch_size: int, seed: int) -> tf.data.Dataset:
     """One shuffled pass over the train split, to be produced by a service.
@@ -155,7 +161,7 @@ class DataSpec:
 
 
 def train_iterator(spec: DataSpec, strategy: tf.distribute.Strategy | None,
-                   seed: int, job_name: str):
+                   seed: int, job_name: str, start_batch: int = 0):
   """The endless iterator of training batches the loop steps through.
 
   Args:
@@ -164,6 +170,9 @@ def train_iterator(spec: DataSpec, strategy: tf.distribute.Strategy | None,
       plain tensors; else per-replica values from
       `strategy.distribute_datasets_from_function`.
     seed: Shuffle and augmentation seed.
+    start_batch: The global step to continue from: local pipelines skip to
+      it, so a resumed run sees what the uninterrupted one would have. The
+      tf.data service cannot (it shuffles on its workers, unseeded).
     job_name: tf.data service job shared by every input pipeline of the run
       (used with `--data_service`): consumers of one job split its batches,
       so together they still see every example once per pass.
@@ -179,7 +188,7 @@ def train_iterator(spec: DataSpec, strategy: tf.distribute.Strategy | None,
 
   def dataset(input_context=None):
     if not c.data_service:
-      return spec.train(seed, input_context)
+      return spec.train(seed, input_context, start_batch)
     batch = c.batch_size
     if input_context is not None:
       batch = input_context.get_per_replica_batch_size(batch)

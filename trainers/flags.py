@@ -1,131 +1,131 @@
-"""absl flags shared by the trainer entry points, and Config from them.
+"""absl flags derived from `trainers.config.Config`, and a Config from them.
 
-An entry point calls `define_common_flags(defaults, model_names=...)` at
-import time and `config_from_flags(FLAGS, ...)` in `main`. Enum flags and
-bounds reject bad values while the command line is parsed, before any data
-is read, with a message naming the flag.
+An entry point calls `define_flags(defaults)` at import time and
+`config_from_flags(FLAGS, defaults)` in `main`. Each flag's type, default,
+help, choices and lower bound come from its Config field, so enum and bound
+errors are reported while the command line is parsed, before TensorFlow is
+imported, naming the flag.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 import dataclasses
+import typing
 from typing import Any
 
 from absl import flags
 
 from trainers import config as config_lib
 
+# Flags that are not Config fields.
+WORKDIR_HELP = ("Directory for checkpoints, logs, metrics, the exported model "
+                "and plots. A workdir that already holds a run resumes it.")
+MIXED_PRECISION_HELP = "Alias of --precision=mixed_float16."
 
-def define_common_flags(defaults: config_lib.Config,
-                        model_names: Sequence[str],
-                        flag_values: flags.FlagValues = flags.FLAGS) -> None:
-  """Defines the flags every trainer has.
+
+@dataclasses.dataclass(frozen=True)
+class ModelOption:
+  """A flag that becomes a model option when given on the command line.
+
+  Attributes:
+    name: The flag and option name.
+    default: Shown as the flag's default; the model's own default applies
+      when the flag is not given.
+    help: The flag's help.
+    choices: Allowed values, or empty for any string.
+  """
+
+  name: str
+  default: str
+  help: str
+  choices: tuple[str, ...] = ()
+
+
+def define_flags(defaults: config_lib.Config,
+                 model_options: tuple[ModelOption, ...] = (),
+                 flag_values: flags.FlagValues = flags.FLAGS) -> None:
+  """Defines `--workdir`, a flag per Config field, and the model options.
 
   Args:
     defaults: Config whose values become the flag defaults.
-    model_names: The choices of `--model`.
+    model_options: Model-specific flags of this trainer.
     flag_values: Where to define them (tests pass a fresh `FlagValues`).
   """
-  d, fv = defaults, flag_values
-  flags.DEFINE_string("workdir", None, "Directory for checkpoints, logs, "
-                      "metrics, the exported model and plots. A workdir that "
-                      "already holds a run resumes it.", flag_values=fv)
-  flags.DEFINE_string("data_dir", d.data_dir, "TFDS data directory (where "
-                      "`tfds build --data_dir` wrote the dataset).",
-                      flag_values=fv)
-  flags.DEFINE_enum("model", d.model, list(model_names), "Model to train.",
-                    flag_values=fv)
-  flags.DEFINE_integer("epochs", d.epochs, "Epochs to train.", lower_bound=1,
-                       flag_values=fv)
-  flags.DEFINE_integer("batch_size", d.batch_size, "Training batch size.",
-                       lower_bound=1, flag_values=fv)
-  flags.DEFINE_integer("eval_batch_size", d.eval_batch_size,
-                       "Validation/test batch size.", lower_bound=1,
-                       flag_values=fv)
-  flags.DEFINE_float("learning_rate", d.learning_rate, "Learning rate (> 0).",
-                     flag_values=fv)
-  flags.register_validator("learning_rate", lambda v: v > 0,
-                           "--learning_rate must be positive.", flag_values=fv)
-  flags.DEFINE_enum("optimizer", d.optimizer, list(config_lib.OPTIMIZERS),
-                    "Optimizer.", flag_values=fv)
-  flags.DEFINE_enum("mode", d.mode, list(config_lib.MODES),
-                    "`function`: the step is a tf.function; `eager`: op by "
-                    "op, for debugging.", flag_values=fv)
-  flags.DEFINE_bool("jit_compile", d.jit_compile, "XLA-compile the forward "
-                    "and backward pass (augmentation stays outside XLA).",
-                    flag_values=fv)
-  flags.DEFINE_enum("augment", d.augment, list(config_lib.AUGMENTS),
-                    "`device`: augment inside the train step; `pipeline`: in "
-                    "tf.data; `none`.", flag_values=fv)
-  flags.DEFINE_integer("seed", d.seed, "Random seed.", flag_values=fv)
-  flags.DEFINE_integer("steps_per_epoch", d.steps_per_epoch, "Train steps per "
-                       "epoch; unset means one pass over the train split.",
-                       lower_bound=1, flag_values=fv)
-  flags.DEFINE_integer("early_stopping_patience", d.early_stopping_patience,
-                       "Epochs without a better validation accuracy before "
-                       "stopping; 0 never stops early.", lower_bound=0,
-                       flag_values=fv)
-  flags.DEFINE_bool("mixed_precision", d.mixed_precision, "Train with the "
-                    "mixed_float16 policy and loss scaling.", flag_values=fv)
-  flags.DEFINE_list("image_size", None if d.image_size is None else
-                    [str(s) for s in d.image_size], "HEIGHT,WIDTH to resize "
-                    "to; unset keeps the dataset's size.", flag_values=fv)
-  flags.register_validator(
-      "image_size", _valid_image_size,
-      "--image_size must be two positive integers: HEIGHT,WIDTH.",
-      flag_values=fv)
-  flags.DEFINE_string("train_split", d.train_split, "TFDS split to train on.",
-                      flag_values=fv)
-  flags.DEFINE_string("validation_split", d.validation_split, "TFDS split "
-                      "validated each epoch; empty for none.", flag_values=fv)
-  flags.DEFINE_string("test_split", d.test_split, "TFDS split evaluated at "
-                      "the end; empty for none.", flag_values=fv)
-  _define_distribution_flags(d, fv)
+  fv = flag_values
+  flags.DEFINE_string("workdir", None, WORKDIR_HELP, flag_values=fv)
   flags.mark_flag_as_required("workdir", flag_values=fv)
-
-
-def _define_distribution_flags(d: config_lib.Config,
-                               fv: flags.FlagValues) -> None:
-  """Flags saying where a run executes: devices, hosts, input workers."""
-  flags.DEFINE_enum("strategy", d.strategy, list(config_lib.STRATEGIES),
-                    "tf.distribute strategy: `default` (one device), "
-                    "`mirrored` (all local GPUs, else --num_cpu_devices "
-                    "CPUs), `multi_worker` (the hosts of TF_CONFIG), `tpu` "
-                    "(see --tpu). --batch_size is the global batch.",
+  types = typing.get_type_hints(config_lib.Config)
+  for field in dataclasses.fields(config_lib.Config):
+    if field.metadata["flag"]:
+      _define(field, types[field.name], getattr(defaults, field.name), fv)
+  flags.DEFINE_bool("mixed_precision", False, MIXED_PRECISION_HELP,
                     flag_values=fv)
-  flags.DEFINE_integer("num_cpu_devices", d.num_cpu_devices, "Split the CPU "
-                       "into N logical devices, e.g. to run "
-                       "--strategy=mirrored without GPUs.", lower_bound=1,
-                       flag_values=fv)
-  flags.DEFINE_string("tpu", d.tpu, "--strategy=tpu: TPU name, "
-                      "grpc://HOST:8470, or `local` on a TPU VM; unset finds "
-                      "it from the environment.", flag_values=fv)
-  flags.DEFINE_string("data_service", d.data_service, "grpc://HOST:PORT of "
-                      "a tf.data service dispatcher (`python -m "
-                      "asl_pipeline.service dispatcher`) whose workers "
-                      "produce the training batches.", flag_values=fv)
+  for option in model_options:
+    if option.choices:
+      flags.DEFINE_enum(option.name, option.default, list(option.choices),
+                        option.help, flag_values=fv)
+    else:
+      flags.DEFINE_string(option.name, option.default, option.help,
+                          flag_values=fv)
 
 
-def _valid_image_size(value: list[str] | None) -> bool:
+def _define(field: dataclasses.Field, kind: Any, default: Any,
+            fv: flags.FlagValues) -> None:
+  """Defines the flag of one Config field, typed by its annotation."""
+  meta, name = field.metadata, field.name
+  # `int | None` -> int: None is the unset default, never a typed value.
+  base = next((a for a in typing.get_args(kind) if a is not type(None)),
+              kind)
+  lower = meta["lower"]
+  if meta["choices"]:
+    flags.DEFINE_enum(name, default, list(meta["choices"]), meta["help"],
+                      flag_values=fv)
+  elif base is bool:
+    flags.DEFINE_bool(name, default, meta["help"], flag_values=fv)
+  elif base is int:
+    flags.DEFINE_integer(name, default, meta["help"], lower_bound=lower,
+                         flag_values=fv)
+  elif base is float:
+    flags.DEFINE_float(name, default, meta["help"], flag_values=fv)
+    if lower is not None:
+      # A float's bound is strict (a learning rate of 0 trains nothing).
+      flags.register_validator(
+          name, lambda v, lower=lower: v > lower,
+          f"--{name} must be above {lower}.", flag_values=fv)
+  elif typing.get_origin(base) is tuple:
+    flags.DEFINE_list(name, None if default is None else
+                      [str(v) for v in default], meta["help"], flag_values=fv)
+    size = len(typing.get_args(base))
+    flags.register_validator(
+        name, lambda v: _positive_ints(v, size),
+        f"--{name} must be {size} positive integers separated by commas.",
+        flag_values=fv)
+  else:
+    flags.DEFINE_string(name, default, meta["help"], flag_values=fv)
+
+
+def _positive_ints(value: list[str] | None, size: int) -> bool:
   if value is None:
     return True
   try:
-    return len(value) == 2 and all(int(v) >= 1 for v in value)
+    return len(value) == size and all(int(v) >= 1 for v in value)
   except ValueError:
     return False
 
 
-def config_from_flags(flag_values: flags.FlagValues, *, dataset: str,
-                      model_options: Mapping[str, Any] | None = None,
-                      **overrides: Any) -> config_lib.Config:
+def config_from_flags(flag_values: flags.FlagValues,
+                      defaults: config_lib.Config,
+                      model_options: tuple[ModelOption, ...] = ()
+                      ) -> config_lib.Config:
   """Builds and validates a Config from parsed flag values.
 
   Args:
-    flag_values: Parsed flags defined by `define_common_flags`.
-    dataset: TFDS dataset name.
-    model_options: Model-specific options, gathered by the entry point.
-    **overrides: Any other Config fields, set as given.
+    flag_values: Parsed flags defined by `define_flags`.
+    defaults: The entry point's defaults (fields without flags keep theirs).
+    model_options: The model-option flags; only those given on the command
+      line (or in a flagfile) become options, so a model's own defaults
+      apply otherwise.
 
   Returns:
     The validated config.
@@ -134,11 +134,20 @@ def config_from_flags(flag_values: flags.FlagValues, *, dataset: str,
     ValueError: naming the flag, if a combination of values is invalid
       (e.g. `--jit_compile` with `--mode=eager`).
   """
-  names = {f.name for f in dataclasses.fields(config_lib.Config)}
-  values = {name: flag_values[name].value for name in names
-            if name in flag_values}
-  if values.get("image_size") is not None:
+  values: dict[str, Any] = {
+      f.name: flag_values[f.name].value
+      for f in dataclasses.fields(config_lib.Config) if f.metadata["flag"]}
+  if values["image_size"] is not None:
     values["image_size"] = tuple(int(v) for v in values["image_size"])
-  values.update(dataset=dataset, model_options=dict(model_options or {}),
-                **overrides)
-  return config_lib.Config(**values).validate()
+  if flag_values["mixed_precision"].value:
+    if (flag_values["precision"].present and
+        values["precision"] != "mixed_float16"):
+      raise ValueError(f"--mixed_precision means --precision=mixed_float16, "
+                       f"but --precision={values['precision']} is given too; "
+                       "keep one.")
+    values["precision"] = "mixed_float16"
+  options: Mapping[str, Any] = {
+      o.name: flag_values[o.name].value for o in model_options
+      if flag_values[o.name].present}
+  return dataclasses.replace(defaults, model_options=dict(options),
+                             **values).validate()

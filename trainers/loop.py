@@ -1,16 +1,20 @@
 """`train_and_evaluate(config, workdir)`: the training loop every trainer uses.
 
-What a workdir holds when it returns:
-  config.json      the Config, as JSON
-  metrics.json     {"history": [per-epoch records], "best": record,
-                    "test": {"loss", "accuracy"}}
-  checkpoints/     tf.train.CheckpointManager (model, optimizer, step,
-                   epoch), one per epoch; a rerun resumes from the last
-  best.weights.h5  the weights of the best validation accuracy so far
-  logs/            TensorBoard event files (train/, validation/)
-  model.keras      the final (best) model
-  export/          SavedModel taking any photo (see `trainers.export`)
-  curves.png       loss and accuracy per epoch
+Orbit-style: a compiled call runs up to `--steps_per_loop` train steps inside
+one graph (`trainers.steps.make_train_loop`); progress, the non-finite-loss
+check, step checkpoints and stop signals are handled between calls, never
+inside the graph. What the workdir receives is described in
+`trainers.workdir`.
+
+Resuming is exact: a checkpoint holds the model, the optimizer (and its loss
+scale), the step, the epoch, the epoch's running metrics and gradient-norm
+sums, and the augmenter's random state; the training stream is a function
+of the seed alone, and a resumed run skips to its step (`DataSpec.train`),
+so it sees the batches the uninterrupted run would have seen. The stream
+itself (its cache and shuffle buffer) is never checkpointed. With
+`--deterministic` a run killed at any step and rerun ends with bit-identical
+weights. SIGTERM and SIGINT save a checkpoint at the current step and exit
+with status 143 / 130; a rerun continues from that step.
 
 Under `--strategy=multi_worker` every worker runs the same loop (saving and
 evaluating run collective ops that all of them must join), but only the
@@ -21,8 +25,10 @@ directories that they delete again. Every worker resumes from the chief's
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import math
 import os
 import pathlib
 import time
@@ -37,43 +43,60 @@ from trainers import config as config_lib
 from trainers import data as data_lib
 from trainers import distribute
 from trainers import export
+from trainers import health
 from trainers import models
 from trainers import plots
+from trainers import stop_signals
 from trainers import steps as steps_lib
 from trainers import summaries
+from trainers import workdir as workdir_lib
 from trainers.data import DataSpec
 
-# How often (in steps) the loop reads metrics for the progress bar and the
-# non-finite-loss sentinel; reading forces a sync, so not after every step.
-_POLL_EVERY = 10
 # How long a run waits for the --data_service dispatcher to accept a
 # connection (one still starting up) before failing with its address.
 _DISPATCHER_TIMEOUT_S = 10.0
+# The longest a compiled loop call should last: progress, checkpoints and a
+# stop signal are served between calls, so slow steps (a ResNet on a CPU)
+# get shorter loops than --steps_per_loop.
+_MAX_LOOP_SECONDS = 2.0
+# Checkpoints kept: the newest few, so a bad last one still has a fallback.
+_MAX_TO_KEEP = 3
 
 
 def train_and_evaluate(config: config_lib.Config,
                        workdir: str | os.PathLike) -> dict[str, Any]:
   """Trains, validates each epoch, tests the best weights, and exports.
 
-  A workdir that already holds checkpoints resumes after the last completed
-  epoch; one that finished (all epochs, or stopped early) only re-runs the
-  final test and export.
+  A workdir that already holds checkpoints resumes from the last one; one
+  that finished (all epochs, or stopped early) only re-runs the final test
+  and export.
 
   Args:
     config: The training configuration.
-    workdir: Output directory (see the module docstring).
+    workdir: Output directory (see `trainers.workdir`).
 
   Returns:
     The contents of `metrics.json`.
 
   Raises:
-    ValueError: for an invalid config, naming the flag.
+    trainers.config.ConfigError: for a config that cannot run (an invalid
+      field, an unknown split, a dataset not built, a resume that changes a
+      field the run depends on), before anything is written.
     FloatingPointError: when the training loss becomes NaN or infinite,
       naming the epoch and step; the last good checkpoint stays in place.
+    trainers.health.DivergedError: when the loss explodes or the gradients
+      vanish; the checkpoint of the last good epoch stays in place.
+    trainers.stop_signals.Stopped: after SIGTERM or SIGINT, once the
+      current step is checkpointed.
   """
   config = config.validate()
-  # First: splitting the CPU and joining a multi-worker cluster must happen
-  # before TensorFlow initializes its devices.
+  workdir = pathlib.Path(workdir)
+  _check_resumable(config, workdir)
+  if config.deterministic:
+    # Before any op runs: seeded initialization and deterministic kernels.
+    tf.config.experimental.enable_op_determinism()
+  # Splitting the CPU and joining a multi-worker cluster must happen before
+  # TensorFlow initializes its devices.
   strategy = distribute.make_strategy(config.strategy,
                                       num_cpu_devices=config.num_cpu_devices,
                                       tpu=config.tpu)
@@ -81,22 +104,45 @@ def train_and_evaluate(config: config_lib.Config,
     # Before any work, so that a wrong address fails in seconds.
     asl_pipeline.service.wait_for_dispatcher(config.data_service,
                                              _DISPATCHER_TIMEOUT_S)
-  workdir = pathlib.Path(workdir)
-  workdir.mkdir(parents=True, exist_ok=True)
-  previous_policy = keras.config.dtype_policy()
-  if config.mixed_precision:
-    keras.config.set_dtype_policy("mixed_float16")
-  try:
-    run = _Run(config, workdir,
+  # Reads the dataset's metadata: a dataset that was never built, or an
+  # unknown split, fails here, before the workdir exists.
+  data = DataSpec.create(config)
+  with _dtype_policy(config.precision):
+    run = _Run(config, workdir, data,
                None if config.strategy == "default" else strategy)
     try:
       return run.run()
     finally:
       # A non-chief's outputs were only there to take part in saving.
       distribute.remove_worker_checkpoint_dir(str(workdir), strategy)
+
+
+def _check_resumable(config: config_lib.Config, workdir: pathlib.Path) -> None:
+  """Refuses, before any work, a resume that changes a FIXED field."""
+  if workdir.exists() and not workdir.is_dir():
+    raise config_lib.ConfigError(f"--workdir={workdir} is a file, not a "
+                                 "directory.")
+  path = workdir / workdir_lib.CONFIG
+  if not path.exists() or not (workdir / workdir_lib.CHECKPOINTS).exists():
+    return
+  conflicts = config.resume_conflicts(config_lib.Config.from_json(
+      path.read_text()))
+  if conflicts:
+    raise config_lib.ConfigError(
+        f"{workdir} holds a run this command cannot resume:\n  "
+        + "\n  ".join(conflicts)
+        + "\nUse another --workdir for a new run, or drop those flags.")
+
+
+@contextlib.contextmanager
+def _dtype_policy(precision: str):
+  """Sets Keras's global dtype policy for the run, then restores it."""
+  previous = keras.config.dtype_policy()
+  keras.config.set_dtype_policy(precision)
+  try:
+    yield
   finally:
-    # The policy is process-global; leave it as it was found.
-    keras.config.set_dtype_policy(previous_policy)
+    keras.config.set_dtype_policy(previous)
 
 
 def _make_optimizer(config: config_lib.Config) -> keras.optimizers.Optimizer:
@@ -106,9 +152,10 @@ def _make_optimizer(config: config_lib.Config) -> keras.optimizers.Optimizer:
           learning_rate, momentum=0.9),
       "rmsprop": keras.optimizers.RMSprop,
   }[config.optimizer](learning_rate=config.learning_rate)
-  if config.mixed_precision:
-    # Scales the loss up so that float16 gradients do not underflow, and
-    # skips (and re-scales) steps whose gradients overflow.
+  if config.precision == "mixed_float16":
+    # float16 gradients underflow: scale the loss up, and skip (and
+    # re-scale) steps whose gradients overflow. bfloat16 has float32's
+    # exponent range and needs none of this.
     optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
   return optimizer
 
@@ -117,9 +164,10 @@ class _Run:
   """One call of `train_and_evaluate`: state shared by its phases."""
 
   def __init__(self, config: config_lib.Config, workdir: pathlib.Path,
-               strategy: tf.distribute.Strategy | None):
+               data: DataSpec, strategy: tf.distribute.Strategy | None):
     self.config = config
     self.workdir = workdir
+    self.data = data
     self.strategy = strategy  # None: the default strategy, one device.
     active = strategy or tf.distribute.get_strategy()
     self.chief = distribute.is_chief(active)
@@ -127,14 +175,14 @@ class _Run:
     # directory inside it.
     self.out = pathlib.Path(distribute.checkpoint_dir_for_worker(
         str(workdir), active))
-    self.out.mkdir(parents=True, exist_ok=True)
-    self.best_path = self.out / "best.weights.h5"
-    self.data = DataSpec.create(config)
     keras.utils.set_random_seed(config.seed)
     with active.scope():
-      self.model = models.build_model(
-          config.model, input_shape=self.data.input_shape,
-          num_classes=self.data.num_classes, **config.model_options)
+      try:
+        self.model = models.build_model(
+            config.model, input_shape=data.input_shape,
+            num_classes=data.num_classes, **config.model_options)
+      except ValueError as e:
+        raise config_lib.ConfigError(f"--model={config.model}: {e}") from None
       self.optimizer = _make_optimizer(config)
       # Built now so that a checkpoint restores its slots instead of
       # deferring.
@@ -145,133 +193,198 @@ class _Run:
       self.train_metrics = steps_lib.StepMetrics.create("train")
       self.eval_metrics = steps_lib.StepMetrics.create("eval")
       self.grad_norms = steps_lib.GradNorms(self.model.trainable_variables)
-    self.checkpoint = tf.train.Checkpoint(
+      self.augmenter = None
+      if config.augment == "device":
+        self.augmenter = asl_pipeline.make_augmenter(seed=config.seed)
+    checkpointed = dict(
         model=self.model, optimizer=self.optimizer, step=self.step,
-        epoch=self.epoch)
+        epoch=self.epoch, train_metrics=self.train_metrics,
+        grad_norms=self.grad_norms,
+        # Keras layers keep their random state (dropout) in seed
+        # generators that tf.train.Checkpoint does not find by itself.
+        seed_states=_seed_states(self.model))
+    if self.augmenter is not None:
+      checkpointed["augmenter_seed"] = self.augmenter.seed_generator.state
+    self.checkpoint = tf.train.Checkpoint(**checkpointed)
     self.manager = tf.train.CheckpointManager(
-        self.checkpoint, str(self.out / "checkpoints"), max_to_keep=3)
+        self.checkpoint, str(self.out / workdir_lib.CHECKPOINTS),
+        max_to_keep=_MAX_TO_KEEP)
 
   def run(self) -> dict[str, Any]:
     """Resumes or starts, trains the remaining epochs, tests, exports."""
     config = self.config
     history = self._restore()
+    self.out.mkdir(parents=True, exist_ok=True)
     self._write_config()
-    train_metrics, eval_metrics = self.train_metrics, self.eval_metrics
     use_tf_function = config.mode == "function"
-    augmenter = None
-    if config.augment == "device":
-      with (self.strategy or tf.distribute.get_strategy()).scope():
-        augmenter = asl_pipeline.make_augmenter(seed=config.seed)
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
     train_step = steps_lib.make_train_step(
-        self.model, self.optimizer, loss_fn, train_metrics,
-        augmenter=augmenter, use_tf_function=use_tf_function,
-        jit_compile=config.jit_compile, first_bad_step=self.first_bad_step,
-        step=self.step, strategy=self.strategy, grad_norms=self.grad_norms)
-    eval_step = steps_lib.make_eval_step(
-        self.model, loss_fn, eval_metrics, use_tf_function=use_tf_function)
-    evaluate = lambda ds: steps_lib.evaluate(eval_step, eval_metrics, ds)
+        self.model, self.optimizer, loss_fn, self.train_metrics,
+        augmenter=self.augmenter, jit_compile=config.jit_compile,
+        first_bad_step=self.first_bad_step, step=self.step,
+        strategy=self.strategy, grad_norms=self.grad_norms)
+    train_loop = steps_lib.make_train_loop(train_step,
+                                           use_tf_function=use_tf_function)
+    evaluate = steps_lib.make_evaluate(
+        steps_lib.make_eval_step(self.model, loss_fn, self.eval_metrics),
+        self.eval_metrics, use_tf_function=use_tf_function)
 
     val_ds = None
     if self.data.validation_split:
       val_ds = self.data.eval(self.data.validation_split)
     start = int(self.epoch.numpy()) + 1
     if start <= config.epochs and not _patience_exhausted(history, config):
-      # A resumed run reshuffles with a seed of its own rather than replaying
-      # the order (and augmentations) the first epochs already saw.
+      step = int(self.step.numpy())
+      # The stream is a function of the seed; a resumed run skips to its
+      # step, so it sees what the uninterrupted run would have seen.
       iterator = data_lib.train_iterator(
-          self.data, self.strategy, seed=config.seed + start - 1,
-          job_name=_service_job_name(config, self.workdir, int(self.step.numpy())))
+          self.data, self.strategy, seed=config.seed, start_batch=step,
+          job_name=_service_job_name(config, self.workdir, step))
       # TensorBoard is the chief's alone; the other workers' numbers are the
       # same.
       writers = {name: tf.summary.create_file_writer(
-          str(self.workdir / "logs" / name))
+          str(self.workdir / workdir_lib.LOGS / name))
                  for name in ("train", "validation")} if self.chief else {}
-      for epoch in range(start, config.epochs + 1):
-        record = self._train_epoch(epoch, iterator, train_step, train_metrics,
-                                   augmenter, writers, first=epoch == start)
-        if val_ds is not None:
-          val = evaluate(val_ds)
-          record.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
-        history.append(record)
-        self._end_epoch(epoch, history, writers)
-        if _patience_exhausted(history, config):
-          logging.info("Stopping early after epoch %d: no better validation "
-                       "accuracy in %d epochs.", epoch,
-                       config.early_stopping_patience)
-          break
+      # Every worker of a cluster must save together: a signal reaching one
+      # of them is left to the cluster manager.
+      with stop_signals.catch(config.strategy != "multi_worker") as stop:
+        for epoch in range(start, config.epochs + 1):
+          record = self._train_epoch(epoch, iterator, train_loop, writers,
+                                     first=epoch == start, stop=stop,
+                                     val_ds=val_ds, evaluate=evaluate)
+          # Before this epoch's checkpoint can replace the last good one.
+          health.check(record, self.data.num_classes, config.learning_rate,
+                       self.manager.latest_checkpoint)
+          history.append(record)
+          self._end_epoch(epoch, history, writers)
+          if _patience_exhausted(history, config):
+            print(f"Stopping early after epoch {epoch}: no better "
+                  f"validation accuracy in {config.early_stopping_patience} "
+                  "epochs.")
+            break
     return self._finish(history, evaluate)
 
   def _write_config(self):
-    path = self.out / "config.json"
+    path = self.out / workdir_lib.CONFIG
     if path.exists():
       old = json.loads(path.read_text())
       new = json.loads(self.config.to_json())
       changed = sorted(k for k in new if old.get(k) != new[k])
       if changed:
-        # Raising the epoch count to train on is the usual reason; anything
-        # else (a new model) would fail to restore or mix two experiments.
-        logging.warning("%s differs from this run in %s; overwriting it.",
-                        path, ", ".join(f"{k}: {old.get(k)!r} -> {new[k]!r}"
-                                        for k in changed))
-    path.write_text(self.config.to_json() + "\n")
+        # Only CHANGEABLE fields get here (`_check_resumable`).
+        print("Resuming with " + ", ".join(
+            f"--{k}={new[k]!r} (was {old.get(k)!r})" for k in changed))
+    workdir_lib.write_json(path, json.loads(self.config.to_json()))
 
   def _restore(self) -> list[dict[str, Any]]:
     # Every worker resumes from the chief's checkpoints.
-    latest = tf.train.latest_checkpoint(str(self.workdir / "checkpoints"))
+    latest = tf.train.latest_checkpoint(
+        str(self.workdir / workdir_lib.CHECKPOINTS))
     if latest is None:
       return []
     self.checkpoint.restore(latest).assert_existing_objects_matched()
-    print(f"Resuming from {latest} (epoch {int(self.epoch.numpy())} done).")
-    metrics = _read_json(self.workdir / "metrics.json")
+    # A changed --learning_rate takes effect now; the checkpoint brought
+    # back the old one.
+    _inner_optimizer(self.optimizer).learning_rate.assign(
+        self.config.learning_rate)
+    epoch, step = int(self.epoch.numpy()), int(self.step.numpy())
+    in_epoch = step - epoch * self.data.steps_per_epoch
+    print(f"Resuming from {latest}: epoch {epoch} done"
+          + (f", {in_epoch} steps into epoch {epoch + 1}." if in_epoch else
+             "."))
+    metrics = workdir_lib.read_json(self.workdir / workdir_lib.METRICS)
     # metrics.json is written before the checkpoint, so it may hold an epoch
     # whose checkpoint never landed; that epoch is trained again.
-    return [h for h in metrics.get("history", [])
-            if h["epoch"] <= int(self.epoch.numpy())]
+    return [h for h in metrics.get("history", []) if h["epoch"] <= epoch]
 
-  def _train_epoch(self, epoch, iterator, train_step, metrics, augmenter,
-                   writers, first) -> dict[str, Any]:
+  def _train_epoch(self, epoch, iterator, train_loop, writers, first, stop,
+                   val_ds, evaluate) -> dict[str, Any]:
     config, steps = self.config, self.data.steps_per_epoch
     print(f"Epoch {epoch}/{config.epochs}")
-    progbar = keras.utils.Progbar(steps, stateful_metrics=["loss", "accuracy"])
-    metrics.reset()
-    self.grad_norms.reset()
-    epoch_start_step = int(self.step.numpy())
+    progbar = keras.utils.Progbar(
+        steps, stateful_metrics=["loss", "accuracy", "val_loss",
+                                 "val_accuracy"])
+    epoch_start = (epoch - 1) * steps
+    done = int(self.step.numpy()) - epoch_start
+    if done == 0:
+      # A resumed run keeps the sums of the steps it already took.
+      self.train_metrics.reset()
+      self.grad_norms.reset()
+    every = config.checkpoint_every_steps
+    # The first call traces the graph; a one-step call keeps that short.
+    loop_steps = 1
     started = time.perf_counter()
-    for i in range(1, steps + 1):
-      images, labels = next(iterator)
-      if first and i == 1 and config.summary_images and writers:
-        self._write_inputs(images, augmenter, writers["train"], epoch)
-      train_step(images, labels)
-      if i % _POLL_EVERY == 0 or i == steps:
-        self._check_finite(epoch, epoch_start_step, steps)
-        progbar.update(i, values=list(metrics.result().items()))
-    result = metrics.result()
-    return {"epoch": epoch, "train_loss": result["loss"],
-            "train_accuracy": result["accuracy"],
-            "grad_norms": self.grad_norms.result(),
-            "seconds": round(time.perf_counter() - started, 3)}
+    while done < steps:
+      n = min(loop_steps, steps - done)
+      if every:
+        # Calls end on the steps that are checkpointed.
+        n = min(n, every - (epoch_start + done) % every)
+      call_started = time.perf_counter()
+      images = train_loop(iterator, tf.constant(n, tf.int32))
+      done += n
+      if first and writers and config.summary_images:
+        self._write_inputs(images, writers["train"], epoch)
+        first = False
+      self._check_finite(epoch, epoch_start, steps)
+      loop_steps = _next_loop_size(config, n, time.perf_counter() -
+                                   call_started)
+      if done < steps:
+        progbar.update(done, values=list(self.train_metrics.result().items()))
+      if every and (epoch_start + done) % every == 0 and done < steps:
+        # (The epoch's last step is checkpointed by `_end_epoch`.)
+        self.manager.save(checkpoint_number=epoch_start + done)
+      if stop.requested:
+        self._save_and_stop(stop, epoch, done, steps)
+    result = self.train_metrics.result()
+    record = {"epoch": epoch, "train_loss": result["loss"],
+              "train_accuracy": result["accuracy"],
+              "grad_norms": self.grad_norms.result(),
+              "seconds": round(time.perf_counter() - started, 3)}
+    if val_ds is not None:
+      self._refresh_batchnorm()
+      val = evaluate(val_ds)
+      record.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
+    progbar.update(steps, values=[
+        (k, record[f"train_{k}"]) for k in ("loss", "accuracy")] + [
+            (k, record[k]) for k in ("val_loss", "val_accuracy")
+            if k in record])
+    return record
 
-  def _check_finite(self, epoch, epoch_start_step, steps):
+  def _refresh_batchnorm(self):
+    """Recomputes BatchNorm statistics for the weights as they are now."""
+    # Filled in by precise BN; the moving statistics are used as they are.
+
+  def _save_and_stop(self, stop, epoch, done, steps):
+    path = self.manager.save(checkpoint_number=int(self.step.numpy()))
+    message = (f"Stopped by {stop.signal_name} at epoch {epoch}, step {done} "
+               f"of {steps} (global step {int(self.step.numpy())}); saved "
+               f"{path}. Rerun the same command to continue from there.")
+    print("\n" + message)
+    raise stop_signals.Stopped(message, stop.exit_code)
+
+  def _check_finite(self, epoch, epoch_start, steps):
     bad = int(self.first_bad_step.numpy())
     if bad < 0:
       return
-    latest = tf.train.latest_checkpoint(str(self.workdir / "checkpoints"))
+    latest = self.manager.latest_checkpoint
     raise FloatingPointError(
         f"The training loss became NaN or infinite at epoch {epoch}, step "
-        f"{bad - epoch_start_step} of {steps} (global step {bad}). "
+        f"{bad - epoch_start} of {steps} (global step {bad}). "
         + (f"The last good checkpoint is {latest}; a rerun with the same "
            "--workdir resumes from it. " if latest else
-           "No epoch finished, so no checkpoint was written. ")
+           "No checkpoint was written yet. ")
         + "Try a lower --learning_rate, or check the data for bad values.")
 
-  def _write_inputs(self, images, augmenter, writer, epoch):
+  def _write_inputs(self, images, writer, epoch):
     if self.strategy is not None:
       # The first replica's share is enough to look at.
       images = self.strategy.experimental_local_results(images)[0]
     shown = images[:self.config.summary_images]
-    if augmenter is not None:
-      shown = augmenter(shown, training=True)
+    if self.augmenter is not None:
+      # An explicit seed: the run's augmenter state must not advance for a
+      # picture, or a resumed run would augment differently.
+      shown = self.augmenter.augment(
+          shown, tf.constant([self.config.seed, epoch], tf.int64))
     with writer.as_default():
       summaries.image("augmented_inputs", shown, step=epoch)
 
@@ -279,7 +392,8 @@ class _Run:
     record = history[-1]
     best = _best(history)
     if best is record and self.data.validation_split:
-      self.model.save_weights(str(self.best_path))
+      with workdir_lib.atomic_file(self.out / workdir_lib.BEST_WEIGHTS) as tmp:
+        self.model.save_weights(str(tmp))
     for split, writer in writers.items():
       prefix = "train" if split == "train" else "val"
       with writer.as_default():
@@ -287,31 +401,89 @@ class _Run:
           if f"{prefix}_{metric}" in record:
             summaries.scalar(metric, record[f"{prefix}_{metric}"], epoch)
         if split == "train":
-          summaries.scalar("learning_rate",
-                           float(tf.convert_to_tensor(self.optimizer.learning_rate)), epoch)
+          summaries.scalar("learning_rate", float(tf.convert_to_tensor(
+              _inner_optimizer(self.optimizer).learning_rate)), epoch)
           for layer, norm in record["grad_norms"].items():
             summaries.scalar(f"grad_norm/{layer}", norm, epoch)
       writer.flush()
     self.epoch.assign(epoch)
-    _write_json(self.out / "metrics.json",
-                {"history": history, "best": best})
-    self.manager.save(checkpoint_number=epoch)
+    workdir_lib.write_json(self.out / workdir_lib.METRICS,
+                           {"history": history, "best": best})
+    self.manager.save(checkpoint_number=int(self.step.numpy()))
 
   def _finish(self, history, evaluate) -> dict[str, Any]:
-    if self.data.validation_split and self.best_path.exists():
-      self.model.load_weights(str(self.best_path))
-    metrics = {"history": history, "best": _best(history)}
+    best_path = self.out / workdir_lib.BEST_WEIGHTS
+    if self.data.validation_split and best_path.exists():
+      self.model.load_weights(str(best_path))
+    best = _best(history)
+    metrics = {"history": history, "best": best}
+    if best and "val_accuracy" in best:
+      print(f"Best epoch: {best['epoch']} (validation accuracy "
+            f"{best['val_accuracy']:.4f}, loss {best['val_loss']:.4f}); "
+            "the outputs below hold its weights.")
     if self.data.test_split:
       metrics["test"] = evaluate(self.data.eval(self.data.test_split))
       print(f"Test ({self.data.test_split}): loss {metrics['test']['loss']:.4f}"
             f", accuracy {metrics['test']['accuracy']:.4f}")
-    _write_json(self.out / "metrics.json", metrics)
-    self.model.save(str(self.out / "model.keras"))
-    export.export_model(self.model, self.out / "export",
-                        self.data.class_names)
+    workdir_lib.write_json(self.out / workdir_lib.METRICS, metrics)
+    with workdir_lib.atomic_file(self.out / workdir_lib.MODEL) as tmp:
+      self.model.save(str(tmp))
+    workdir_lib.replace_dir(
+        self.out / workdir_lib.EXPORT,
+        lambda tmp: export.export_model(self.model, tmp,
+                                        self.data.class_names))
     if history and self.chief:
-      plots.plot_curves(history, self.workdir / "curves.png")
+      plots.plot_curves(history, self.workdir / workdir_lib.CURVES)
+    if self.chief:
+      _print_outputs(self.workdir)
     return metrics
+
+
+def _print_outputs(workdir: pathlib.Path) -> None:
+  print(f"Wrote {workdir}/:")
+  for name, what in (
+      (workdir_lib.MODEL, "the Keras model"),
+      (workdir_lib.EXPORT + "/", "SavedModel for any photo: python -m "
+       f"trainers.predict --model={workdir} PHOTO"),
+      (workdir_lib.METRICS, "per-epoch and test metrics"),
+      (workdir_lib.CURVES, "loss and accuracy curves"),
+      (workdir_lib.LOGS + "/", f"TensorBoard: tensorboard --logdir={workdir}"
+       f"/{workdir_lib.LOGS}"),
+      (workdir_lib.CHECKPOINTS + "/", "checkpoints; rerun to resume or "
+       "extend (e.g. more --epochs)")):
+    if (workdir / name.rstrip("/")).exists():
+      print(f"  {name:<16} {what}")
+
+
+def _inner_optimizer(optimizer):
+  """The optimizer a `LossScaleOptimizer` wraps, or `optimizer` itself."""
+  return getattr(optimizer, "inner_optimizer", optimizer)
+
+
+def _seed_states(model: keras.Model) -> dict[str, tf.Variable]:
+  """The state variable of every seed generator in `model` (dropout's)."""
+  states = {}
+  for layer in model._flatten_layers():  # pylint: disable=protected-access
+    for i, generator in enumerate(getattr(layer, "_seed_generators", [])):
+      states[f"{layer.path}/{i}".replace("/", ".")] = generator.state
+  return states
+
+
+def _next_loop_size(config: config_lib.Config, steps: int,
+                    seconds: float) -> int:
+  """Steps for the next compiled call: --steps_per_loop, or fewer if slow.
+
+  Eager mode runs steps one Python call at a time anyway; its progress is
+  polled every 10 steps. The first call (one step) includes tracing, so
+  its time says nothing: a two-step call measures the step first.
+  """
+  if config.mode == "eager":
+    return 10
+  if steps == 1:
+    return min(2, config.steps_per_loop)
+  per_step = seconds / steps
+  return max(1, min(config.steps_per_loop,
+                    math.floor(_MAX_LOOP_SECONDS / max(per_step, 1e-9))))
 
 
 def _service_job_name(config: config_lib.Config, workdir: pathlib.Path,
@@ -340,14 +512,3 @@ def _patience_exhausted(history, config) -> bool:
   if not patience or not history or "val_accuracy" not in history[-1]:
     return False
   return history[-1]["epoch"] - _best(history)["epoch"] >= patience
-
-
-def _read_json(path: pathlib.Path) -> dict[str, Any]:
-  return json.loads(path.read_text()) if path.exists() else {}
-
-
-def _write_json(path: pathlib.Path, value) -> None:
-  # Write-then-rename, so an interrupted run never leaves half a file.
-  tmp = path.with_suffix(".json.tmp")
-  tmp.write_text(json.dumps(value, indent=2) + "\n")
-  os.replace(tmp, path)

@@ -1,43 +1,47 @@
-"""The GradientTape train step and the eval step, eager or tf.function.
+"""The GradientTape train step, the eval step, and the loops that run them.
 
-As in Orbit, `use_tf_function` is one boolean: the same Python step runs op
-by op (debuggable) or as a graph. Python side effects (progress bars,
-summaries, checkpoints) live outside the step; the step only updates
-variables: the model, the optimizer, the metrics and a non-finite-loss
-sentinel the loop polls.
+The steps are plain Python functions of tensors. As in Orbit,
+`use_tf_function` is one boolean of the loops: `make_train_loop` runs
+`num_steps` steps per call, compiled into one graph or op by op
+(debuggable); `make_evaluate` runs a whole eval pass per call. Python side
+effects (progress bars, summaries, checkpoints) live outside them; the steps
+only update variables: the model, the optimizer, the metrics and a
+non-finite-loss sentinel the loop polls between calls.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-import dataclasses
 
 import keras
 import tensorflow as tf
 
 
-@dataclasses.dataclass
-class StepMetrics:
-  """Running means over an epoch or an eval pass.
+class StepMetrics(tf.Module):
+  """Running means over an epoch or an eval pass, as variables.
 
   They are updated with numbers already summed over the replicas of a
   `tf.distribute` strategy (in cross-replica context), so that a metric
-  never sees a replica's partial value: a Keras `Mean` updated in each
-  replica of a mirrored strategy would count every batch once per replica.
-
-  Attributes:
-    loss: Mean loss per example.
-    accuracy: Fraction of examples whose most probable class is the label.
+  never counts a batch once per replica. Being variables of a `tf.Module`,
+  they go into checkpoints: a run resumed mid-epoch continues the epoch's
+  means where it stopped.
   """
 
-  loss: keras.metrics.Mean
-  accuracy: keras.metrics.Mean
+  def __init__(self, prefix: str):
+    """Creates zeroed sums.
+
+    Args:
+      prefix: Names the variables `{prefix}_loss_sum` and so on.
+    """
+    super().__init__(name=f"{prefix}_metrics")
+    self.loss_sum = tf.Variable(0.0, trainable=False, name=f"{prefix}_loss_sum")
+    self.correct = tf.Variable(0.0, trainable=False, name=f"{prefix}_correct")
+    self.count = tf.Variable(0.0, trainable=False, name=f"{prefix}_count")
 
   @classmethod
   def create(cls, prefix: str) -> StepMetrics:
-    """Fresh metrics named `{prefix}_loss` and `{prefix}_accuracy`."""
-    return cls(keras.metrics.Mean(name=f"{prefix}_loss"),
-               keras.metrics.Mean(name=f"{prefix}_accuracy"))
+    """Fresh metrics; `prefix` names their variables."""
+    return cls(prefix)
 
   def update(self, loss, correct, count) -> None:
     """Adds one (global) batch.
@@ -50,19 +54,20 @@ class StepMetrics:
     count = tf.cast(count, tf.float32)
     # Weighted by the batch size, so that a partial batch counts for what it
     # holds.
-    self.loss.update_state(tf.cast(loss, tf.float32), sample_weight=count)
-    self.accuracy.update_state(tf.cast(correct, tf.float32) / count,
-                               sample_weight=count)
+    self.loss_sum.assign_add(tf.cast(loss, tf.float32) * count)
+    self.correct.assign_add(tf.cast(correct, tf.float32))
+    self.count.assign_add(count)
 
   def reset(self) -> None:
     """Clears the running means, e.g. at the start of an epoch."""
-    self.loss.reset_state()
-    self.accuracy.reset_state()
+    for variable in (self.loss_sum, self.correct, self.count):
+      variable.assign(0.0)
 
   def result(self) -> dict[str, float]:
     """Current values as Python floats (forces a device sync)."""
-    return {"loss": float(self.loss.result()),
-            "accuracy": float(self.accuracy.result())}
+    count = max(float(self.count.numpy()), 1.0)
+    return {"loss": float(self.loss_sum.numpy()) / count,
+            "accuracy": float(self.correct.numpy()) / count}
 
 
 def correct_and_count(labels, probabilities) -> tuple[tf.Tensor, tf.Tensor]:
@@ -72,7 +77,7 @@ def correct_and_count(labels, probabilities) -> tuple[tf.Tensor, tf.Tensor]:
   return tf.reduce_sum(hits), tf.cast(tf.size(labels), tf.float32)
 
 
-class GradNorms:
+class GradNorms(tf.Module):
   """Per-layer gradient norms of the train steps, averaged over an epoch.
 
   Each layer's norm is the global norm of the gradients of all its trainable
@@ -88,6 +93,7 @@ class GradNorms:
     Args:
       variables: The model's trainable variables.
     """
+    super().__init__(name="grad_norms")
     self.names: list[str] = []
     self.group_of: list[int] = []
     for variable in variables:
@@ -131,18 +137,10 @@ def _layer_name(variable) -> str:
   return "/".join(parts[1:-1]) or parts[0]
 
 
-def _maybe_function(fn: Callable, use_tf_function: bool,
-                    jit_compile: bool = False) -> Callable:
-  if not use_tf_function:
-    return fn
-  # reduce_retracing: a partial last eval batch retraces once, not per shape.
-  return tf.function(fn, jit_compile=jit_compile, reduce_retracing=True)
-
-
 def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
                     loss_fn: keras.losses.Loss, metrics: StepMetrics, *,
                     augmenter: keras.layers.Layer | None,
-                    use_tf_function: bool, jit_compile: bool,
+                    jit_compile: bool,
                     first_bad_step: tf.Variable,
                     step: tf.Variable,
                     strategy: tf.distribute.Strategy | None = None,
@@ -166,7 +164,6 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
     loss_fn: Loss on probabilities.
     metrics: Updated with every global batch.
     augmenter: Applied to each batch before the forward pass, or None.
-    use_tf_function: Run the step as a `tf.function`.
     jit_compile: XLA-compile the forward and backward pass. The augmenter
       stays outside the compiled region because XLA cannot compile
       ImageProjectiveTransformV3 (RandomRotation/Zoom/Translation).
@@ -248,18 +245,52 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
     first_bad_step.assign(tf.where(bad, step, first_bad_step))
     return loss
 
-  return _maybe_function(train_step, use_tf_function)
+  return train_step
+
+
+def make_train_loop(train_step: Callable, *, use_tf_function: bool
+                    ) -> Callable:
+  """Builds `train_loop(iterator, num_steps) -> first batch's images`.
+
+  As Orbit's `StandardTrainer.train(num_steps)` and Keras's
+  `steps_per_execution`: one call runs `num_steps` train steps, inside one
+  graph when `use_tf_function`, so the Python call and its dispatch are paid
+  once per loop instead of once per step. Between calls, and only there,
+  the caller reads metrics, checks for a non-finite loss, and writes
+  checkpoints. Eager mode runs the same steps one Python call at a time,
+  for debugging.
+
+  Args:
+    train_step: From `make_train_step`.
+    use_tf_function: Compile the loop as one `tf.function`.
+
+  Returns:
+    The loop. `num_steps` (>= 1) should be an int32 tensor, so that loops
+    of different lengths share one trace. It returns the images of the
+    first batch it trained on (before augmentation), for summaries.
+  """
+
+  def train_loop(iterator, num_steps):
+    images, labels = next(iterator)
+    train_step(images, labels)
+    # tf.range: a graph while-loop under tf.function, a plain loop eagerly.
+    for _ in tf.range(num_steps - 1):
+      train_step(*next(iterator))
+    return images
+
+  if not use_tf_function:
+    return train_loop
+  return tf.function(train_loop)
 
 
 def make_eval_step(model: keras.Model, loss_fn: keras.losses.Loss,
-                   metrics: StepMetrics, *, use_tf_function: bool) -> Callable:
+                   metrics: StepMetrics) -> Callable:
   """Builds `eval_step(images, labels)`, which updates `metrics`.
 
   Args:
     model: Maps [0, 1] images to class probabilities.
     loss_fn: Loss on probabilities.
     metrics: Updated with every batch.
-    use_tf_function: Run the step as a `tf.function`.
 
   Returns:
     The step function.
@@ -273,22 +304,33 @@ def make_eval_step(model: keras.Model, loss_fn: keras.losses.Loss,
     metrics.update(loss_fn(labels, probabilities),
                    *correct_and_count(labels, probabilities))
 
-  return _maybe_function(eval_step, use_tf_function)
+  return eval_step
 
 
-def evaluate(eval_step: Callable, metrics: StepMetrics,
-             dataset: tf.data.Dataset) -> dict[str, float]:
-  """Runs one pass of `eval_step` over `dataset`.
+def make_evaluate(eval_step: Callable, metrics: StepMetrics, *,
+                  use_tf_function: bool) -> Callable:
+  """Builds `evaluate(dataset) -> {"loss", "accuracy"}`: one full pass.
 
   Args:
     eval_step: From `make_eval_step`, bound to `metrics`.
-    metrics: Reset first, then read at the end.
-    dataset: Finite `(images, labels)` batches.
+    metrics: Reset before the pass, read after it.
+    use_tf_function: Run the whole pass as one `tf.function` (the dataset
+      is iterated inside the graph: one call per pass, not per batch).
 
   Returns:
-    `{"loss": ..., "accuracy": ...}`.
+    The function.
   """
-  metrics.reset()
-  for images, labels in dataset:
-    eval_step(images, labels)
-  return metrics.result()
+
+  def run_pass(dataset):
+    for images, labels in dataset:
+      eval_step(images, labels)
+
+  if use_tf_function:
+    run_pass = tf.function(run_pass)
+
+  def evaluate(dataset: tf.data.Dataset) -> dict[str, float]:
+    metrics.reset()
+    run_pass(dataset)
+    return metrics.result()
+
+  return evaluate

@@ -1,6 +1,6 @@
 """The cats/dogs models, from a single perceptron to a fine-tuned ResNet.
 
-Importing this module registers them with `trainers.models`:
+The `--model` choices of `trainers.cats_dogs`:
 
 - `perceptron`: one Dense softmax layer on the flattened pixels.
 - `mlp_sigmoid`: a multilayer perceptron with sigmoid hidden layers.
@@ -21,7 +21,7 @@ import socket
 from absl import logging
 import keras
 
-from trainers import models
+from trainers.models import layers as layers_lib
 
 FINETUNE_STRATEGIES = ("scratch", "full", "partial", "head")
 DEEP10_ACTIVATIONS = ("sigmoid", "relu")
@@ -34,17 +34,15 @@ PARTIAL_TRAINABLE_PREFIXES = ("conv5_", "post_")
 BASE_NAME = "resnet50v2"
 
 
-@models.register("perceptron")
 def perceptron(*, input_shape, num_classes) -> keras.Model:
   """A single-layer perceptron: flattened pixels straight to the softmax."""
   return keras.Sequential([
       keras.Input(shape=input_shape, name="image"),
       keras.layers.Flatten(name="flatten"),
-      models.classifier_head(num_classes),
+      layers_lib.classifier_head(num_classes),
   ], name="perceptron")
 
 
-@models.register("mlp_sigmoid")
 def mlp_sigmoid(*, input_shape, num_classes,
                 hidden_units=(256, 128)) -> keras.Model:
   """A multilayer perceptron with sigmoid hidden layers, as in the course."""
@@ -55,11 +53,10 @@ def mlp_sigmoid(*, input_shape, num_classes,
       keras.Input(shape=input_shape, name="image"),
       keras.layers.Flatten(name="flatten"),
       *hidden,
-      models.classifier_head(num_classes),
+      layers_lib.classifier_head(num_classes),
   ], name="mlp_sigmoid")
 
 
-@models.register("deep10")
 def deep10(*, input_shape, num_classes, activation="sigmoid",
            units=64) -> keras.Model:
   """Ten Dense layers: nine hidden ones of `units`, then the softmax.
@@ -79,11 +76,10 @@ def deep10(*, input_shape, num_classes, activation="sigmoid",
       keras.Input(shape=input_shape, name="image"),
       keras.layers.Flatten(name="flatten"),
       *hidden,
-      models.classifier_head(num_classes),
+      layers_lib.classifier_head(num_classes),
   ], name=f"deep10_{activation}")
 
 
-@models.register("simple_cnn")
 def simple_cnn(*, input_shape, num_classes, filters=(32, 64, 128, 128),
                dense_units=256, dropout=0.3) -> keras.Model:
   """Conv-ReLU-max-pool stages, then a dropout-regularized dense layer."""
@@ -100,11 +96,10 @@ def simple_cnn(*, input_shape, num_classes, filters=(32, 64, 128, 128),
       layers.Dropout(dropout, name="dropout1"),
       layers.Dense(int(dense_units), activation="relu", name="dense"),
       layers.Dropout(dropout, name="dropout2"),
-      models.classifier_head(num_classes),
+      layers_lib.classifier_head(num_classes),
   ], name="simple_cnn")
 
 
-@models.register("resnet")
 def resnet(*, input_shape, num_classes, weights="none", finetune="scratch",
            dropout=0.2) -> keras.Model:
   """ResNet50V2 (no top) with a new softmax head.
@@ -147,7 +142,7 @@ def resnet(*, input_shape, num_classes, weights="none", finetune="scratch",
   # trainable ones follow the `training` argument of the call.
   x = base(x)
   x = keras.layers.Dropout(dropout, name="dropout")(x)
-  outputs = models.classifier_head(num_classes)(x)
+  outputs = layers_lib.classifier_head(num_classes)(x)
   return keras.Model(inputs, outputs, name=f"resnet_{finetune}")
 
 
@@ -208,3 +203,14 @@ def _freeze(base: keras.Model, finetune: str) -> None:
   logging.info("resnet finetune=%s: %d of %d ResNet layers with weights train",
                finetune, trainable,
                sum(1 for layer in base.layers if layer.weights))
+
+
+# The `--model` choices of `trainers.cats_dogs`, in the order its help lists
+# them.
+MODELS = {
+    "perceptron": perceptron,
+    "mlp_sigmoid": mlp_sigmoid,
+    "deep10": deep10,
+    "simple_cnn": simple_cnn,
+    "resnet": resnet,
+}

@@ -1,0 +1,93 @@
+"""What every trainer entry point does after its flags are parsed.
+
+`python -m trainers.asl` and `python -m trainers.cats_dogs` differ only in
+their defaults and model options; both call `main` here. A usage error (a
+bad flag combination, an unknown model or split, a dataset that was never
+built, a workdir that is a file) is one line on stderr and exit status 2,
+with nothing created. TensorFlow is imported only once the flags are valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+import os
+import pathlib
+import sys
+
+from absl import flags
+
+from trainers import config as config_lib
+from trainers import flags as trainer_flags
+
+# absl's exit status for a command-line mistake.
+USAGE_EXIT_CODE = 2
+# The flagfiles shipped with the package, found by bare name from anywhere:
+# `--flagfile=asl` is `trainers/configs/asl.flags`.
+CONFIG_DIR = pathlib.Path(__file__).resolve().parent / "configs"
+
+
+def resolve_flagfiles(argv: Sequence[str]) -> list[str]:
+  """Lets `--flagfile=NAME` name a shipped config from any directory.
+
+  Args:
+    argv: The command line.
+
+  Returns:
+    `argv`, with each `--flagfile=NAME` that is not an existing file but
+    names a shipped config (`NAME` or `NAME.flags` in `CONFIG_DIR`)
+    replaced by that config's path.
+  """
+  resolved = []
+  for arg in argv:
+    prefix, _, value = arg.partition("=")
+    if prefix in ("--flagfile", "-flagfile") and value and not os.path.exists(
+        value):
+      name = pathlib.PurePath(value).name
+      for candidate in (CONFIG_DIR / name, CONFIG_DIR / f"{name}.flags"):
+        if candidate.is_file():
+          arg = f"{prefix}={candidate}"
+          break
+    resolved.append(arg)
+  return resolved
+
+
+def parse_flags(argv: Sequence[str]) -> list[str]:
+  """The `flags_parser` of `absl.app.run`: shipped flagfiles by name."""
+  try:
+    return flags.FLAGS(resolve_flagfiles(argv))
+  except flags.Error as e:
+    _usage_error(str(e))
+
+
+def main(argv: Sequence[str], defaults: config_lib.Config,
+         model_options: tuple[trainer_flags.ModelOption, ...] = ()) -> None:
+  """Validates the flags, then trains and evaluates.
+
+  Args:
+    argv: Positional arguments left after flag parsing (none are taken).
+    defaults: The entry point's defaults.
+    model_options: The entry point's model-option flags.
+  """
+  if len(argv) > 1:
+    _usage_error(f"unexpected arguments: {' '.join(argv[1:])} (every "
+                 "setting is a --flag; see --help)")
+  fv = flags.FLAGS
+  try:
+    config = trainer_flags.config_from_flags(fv, defaults, model_options)
+  except ValueError as e:
+    _usage_error(str(e))
+  workdir = pathlib.Path(fv.workdir)
+  if workdir.exists() and not workdir.is_dir():
+    _usage_error(f"--workdir={fv.workdir} is a file, not a directory.")
+  from trainers import loop  # pylint: disable=g-import-not-at-top
+  try:
+    loop.train_and_evaluate(config, workdir)
+  except config_lib.ConfigError as e:
+    _usage_error(str(e))
+
+
+def _usage_error(message: str):
+  spec = getattr(sys.modules["__main__"], "__spec__", None)
+  program = spec.name if spec else pathlib.Path(sys.argv[0]).name
+  print(f"{program}: error: {message}", file=sys.stderr)
+  sys.exit(USAGE_EXIT_CODE)
