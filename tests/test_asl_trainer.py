@@ -13,25 +13,24 @@ import pytest
 
 from trainers import config as config_lib
 from trainers import flags as trainer_flags
-from trainers import models
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "trainers" / "configs"
+# As `trainers.asl.DEFAULTS` (importing that module would define its flags
+# globally, beside the cats/dogs trainer's in the same test process).
+DEFAULTS = config_lib.Config(dataset="sign_language_mnist")
 
 
 def parse(*args: str) -> flags.FlagValues:
   flag_values = flags.FlagValues()
-  trainer_flags.define_common_flags(
-      config_lib.Config(dataset="sign_language_mnist"),
-      model_names=models.MODEL_NAMES, flag_values=flag_values)
+  trainer_flags.define_flags(DEFAULTS, flag_values=flag_values)
   flag_values(["asl", *args])
   flag_values.validate_all_flags()
   return flag_values
 
 
 def to_config(flag_values) -> config_lib.Config:
-  return trainer_flags.config_from_flags(flag_values,
-                                         dataset="sign_language_mnist")
+  return trainer_flags.config_from_flags(flag_values, DEFAULTS)
 
 
 def test_course_flagfile_gives_the_course_recipe():
@@ -55,13 +54,13 @@ def test_command_line_overrides_the_flagfile():
   config = to_config(parse(f"--flagfile={CONFIGS / 'asl.flags'}",
                            "--workdir=/tmp/w", "--epochs=2",
                            "--image_size=32,30", "--mixed_precision"))
-  assert (config.epochs, config.image_size, config.mixed_precision) == (
-      2, (32, 30), True)
+  assert (config.epochs, config.image_size, config.precision) == (
+      2, (32, 30), "mixed_float16")
 
 
 @pytest.mark.parametrize("bad,flag", [
     ("--epochs=-1", "epochs"), ("--epochs=0", "epochs"),
-    ("--batch_size=0", "batch_size"), ("--model=resnet", "model"),
+    ("--batch_size=0", "batch_size"), ("--precision=float16", "precision"),
     ("--optimizer=adagrad", "optimizer"), ("--mode=graph", "mode"),
     ("--augment=cpu", "augment"), ("--learning_rate=0", "learning_rate"),
     ("--steps_per_epoch=0", "steps_per_epoch"),
@@ -73,9 +72,15 @@ def test_bad_values_are_rejected_while_parsing(bad, flag):
     parse("--workdir=/tmp/w", bad)
 
 
-def test_combinations_are_rejected_naming_the_flag():
-  with pytest.raises(ValueError, match="--jit_compile"):
-    to_config(parse("--workdir=/tmp/w", "--mode=eager", "--jit_compile"))
+@pytest.mark.parametrize("args,flag", [
+    (("--mode=eager", "--jit_compile"), "--jit_compile"),
+    (("--model=nope",), "--model"),
+    (("--model=no_such_module:build",), "--model"),
+    (("--mixed_precision", "--precision=mixed_bfloat16"), "--mixed_precision"),
+])
+def test_combinations_are_rejected_naming_the_flag(args, flag):
+  with pytest.raises(ValueError, match=flag):
+    to_config(parse("--workdir=/tmp/w", *args))
 
 
 def test_workdir_is_required():

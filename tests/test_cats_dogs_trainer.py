@@ -17,6 +17,9 @@ from PIL import Image
 from tfds_builders.cats_dogs import make_sample
 from trainers import cats_dogs
 from trainers import compare
+from trainers import config as config_lib
+from trainers import flags as trainer_flags
+from trainers.models import cats_dogs as cats_dogs_models
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "trainers" / "configs"
@@ -58,14 +61,20 @@ def test_flagfiles_cover_every_model_and_finetune_strategy():
 
 def _parse(*args: str) -> flags.FlagValues:
   flag_values = flags.FlagValues()
-  cats_dogs.define_flags(flag_values)
+  trainer_flags.define_flags(cats_dogs.DEFAULTS, cats_dogs.MODEL_OPTIONS,
+                             flag_values)
   flag_values(["cats_dogs", *args])
   return flag_values
 
 
+def _config(flag_values: flags.FlagValues) -> config_lib.Config:
+  return trainer_flags.config_from_flags(flag_values, cats_dogs.DEFAULTS,
+                                         cats_dogs.MODEL_OPTIONS)
+
+
 @pytest.mark.parametrize("path", FLAGFILES, ids=lambda p: p.name)
 def test_flagfiles_parse_into_valid_configs(path):
-  config = cats_dogs.config_from_flags(
+  config = _config(
       _parse(f"--flagfile={path}", "--workdir=/tmp/w"))
   assert config.dataset == "cats_dogs"
   if config.model == "resnet":
@@ -74,7 +83,7 @@ def test_flagfiles_parse_into_valid_configs(path):
 
 def test_option_the_model_does_not_take_names_the_flag():
   with pytest.raises(ValueError, match="activation"):
-    cats_dogs.config_from_flags(_parse("--workdir=/tmp/w", "--model=resnet",
+    _config(_parse("--workdir=/tmp/w", "--model=resnet",
                                        "--activation=relu"))
 
 
@@ -121,3 +130,9 @@ def test_trains_predicts_and_compares(cats_dogs_data_dir, tmp_path):
 def test_compare_names_a_workdir_without_a_run(tmp_path):
   with pytest.raises(FileNotFoundError, match="config.json"):
     compare.load_run(tmp_path)
+
+
+def test_option_flags_offer_what_the_models_take():
+  choices = {o.name: o.choices for o in cats_dogs.MODEL_OPTIONS}
+  assert choices["activation"] == cats_dogs_models.DEEP10_ACTIVATIONS
+  assert choices["finetune"] == cats_dogs_models.FINETUNE_STRATEGIES

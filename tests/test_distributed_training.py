@@ -217,9 +217,9 @@ def test_deep_sigmoid_net_shows_vanishing_gradients_relu_does_not(
         model, keras.optimizers.SGD(0.01),
         keras.losses.SparseCategoricalCrossentropy(),
         steps_lib.StepMetrics.create("train"), augmenter=None,
-        use_tf_function=True, jit_compile=False,
-        first_bad_step=tf.Variable(-1, dtype=tf.int64),
+        jit_compile=False, first_bad_step=tf.Variable(-1, dtype=tf.int64),
         step=tf.Variable(0, dtype=tf.int64), grad_norms=norms)
+    step = tf.function(step)
     for _ in range(3):
       step(images, labels)
     result = norms.result()
@@ -270,9 +270,7 @@ def test_tf_config_that_is_not_json_fails_naming_it(asl_data_dir, tmp_path,
 
 def _parse(*args: str) -> flags.FlagValues:
   flag_values = flags.FlagValues()
-  trainer_flags.define_common_flags(
-      config_lib.Config(dataset="sign_language_mnist"),
-      model_names=models.MODEL_NAMES, flag_values=flag_values)
+  trainer_flags.define_flags(config_lib.Config(), flag_values=flag_values)
   flag_values(["asl", "--workdir=/tmp/w", *args])
   return flag_values
 
@@ -300,8 +298,7 @@ def test_bad_distribution_configs_name_the_flag(overrides, flag):
 def test_distribution_flags_reach_the_config():
   config = trainer_flags.config_from_flags(
       _parse("--strategy=mirrored", "--num_cpu_devices=2",
-             "--data_service=grpc://localhost:5050"),
-      dataset="sign_language_mnist")
+             "--data_service=grpc://localhost:5050"), config_lib.Config())
   assert (config.strategy, config.num_cpu_devices, config.data_service) == (
       "mirrored", 2, "grpc://localhost:5050")
   assert config_lib.Config.from_json(config.to_json()) == config

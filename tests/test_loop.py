@@ -83,9 +83,9 @@ def test_train_step_overfits_sixteen_examples(asl_data_dir):
   step = steps_lib.make_train_step(
       model, keras.optimizers.Adam(1e-3),
       keras.losses.SparseCategoricalCrossentropy(), metrics, augmenter=None,
-      use_tf_function=True, jit_compile=False,
-      first_bad_step=tf.Variable(-1, dtype=tf.int64),
+      jit_compile=False, first_bad_step=tf.Variable(-1, dtype=tf.int64),
       step=tf.Variable(0, dtype=tf.int64))
+  step = tf.function(step)
   losses = [float(step(images, labels)) for _ in range(40)]
   assert losses[-1] < losses[0] / 2, losses
 
@@ -144,7 +144,7 @@ def test_nan_loss_stops_with_epoch_and_step_and_keeps_checkpoint(
   config = tiny_config(asl_data_dir, model="test_poisoned_mlp", epochs=3,
                        model_options={"calls": 3})
   with pytest.raises(FloatingPointError,
-                     match=r"epoch 2, step 2 of 2 .*ckpt-1"):
+                     match=r"epoch 2, step 2 of 2 .*ckpt-2"):
     loop.train_and_evaluate(config, tmp_path)
   history = json.loads((tmp_path / "metrics.json").read_text())["history"]
   assert [h["epoch"] for h in history] == [1]
@@ -165,7 +165,7 @@ def test_patience_counts_epochs_since_the_best():
 @pytest.mark.slow
 def test_mixed_precision_trains_in_float16_and_restores_the_policy(
     asl_data_dir, tmp_path):
-  config = tiny_config(asl_data_dir, model="mlp", mixed_precision=True,
+  config = tiny_config(asl_data_dir, model="mlp", precision="mixed_float16",
                        steps_per_epoch=3, validation_split="", test_split="")
   metrics = loop.train_and_evaluate(config, tmp_path)
   assert keras.config.dtype_policy().name == "float32"
