@@ -23,7 +23,7 @@ import tempfile
 import traceback
 
 # Each name is a module `benchmarks/<name>_bench.py`.
-MODULES = ("pipeline", "asl_build", "cats_dogs", "train_step")
+MODULES = ("pipeline", "asl_build", "cats_dogs", "trainer")
 _DEFAULT_JSON = pathlib.Path(__file__).parent / "results" / "latest.json"
 
 

@@ -45,18 +45,17 @@ def cats_dogs_data_dir(tmp_path_factory):
 
 
 def test_flagfiles_cover_every_model_and_finetune_strategy():
-  text = {path.name: path.read_text() for path in FLAGFILES}
-  models = {line.split("=", 1)[1] for t in text.values()
-            for line in t.splitlines() if line.startswith("--model=")}
-  strategies = {line.split("=", 1)[1] for t in text.values()
-                for line in t.splitlines() if line.startswith("--finetune=")}
-  assert models == {"perceptron", "mlp_sigmoid", "deep10", "simple_cnn",
-                    "resnet"}
-  assert strategies == {"scratch", "full", "partial", "head"}
-  for name, body in text.items():
-    header = body.split("\n--")[0]
-    assert "python -m trainers.cats_dogs" in header, name
-    assert "Expect" in header, name
+  configs = {path.name: _config(_parse(f"--flagfile={path}",
+                                       "--workdir=/tmp/w"))
+             for path in FLAGFILES}
+  assert {c.model for c in configs.values()} == set(
+      cats_dogs_models.MODELS)
+  assert {c.model_options.get("finetune") for c in configs.values()} - {
+      None} == set(cats_dogs_models.FINETUNE_STRATEGIES)
+  for path in FLAGFILES:
+    header = path.read_text().split("\n--")[0]
+    assert f"python -m trainers.cats_dogs --flagfile={path.stem}" in header
+    assert "Expect" in header, path.name
 
 
 def _parse(*args: str) -> flags.FlagValues:

@@ -461,11 +461,14 @@ def _inner_optimizer(optimizer):
 
 
 def _seed_states(model: keras.Model) -> dict[str, tf.Variable]:
-  """The state variable of every seed generator in `model` (dropout's)."""
+  """The state variable of every seed generator in `model` (dropout's).
+
+  Keyed by each layer's position and name, which a rebuilt model repeats.
+  """
   states = {}
-  for layer in model._flatten_layers():  # pylint: disable=protected-access
+  for index, layer in enumerate(model._flatten_layers()):  # pylint: disable=protected-access
     for i, generator in enumerate(getattr(layer, "_seed_generators", [])):
-      states[f"{layer.path}/{i}".replace("/", ".")] = generator.state
+      states[f"{index}_{layer.name}_{i}"] = generator.state
   return states
 
 

@@ -1,0 +1,204 @@
+"""Tests for resuming: exact after any stop, signals, changed flags, outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from trainers import config as config_lib
+from trainers import loop
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+# Short epochs with a checkpoint every two steps, on-device augmentation and
+# dropout: everything whose state a resumed run must get back.
+RUN_FLAGS = dict(epochs=2, batch_size=16, steps_per_epoch=6,
+                 eval_batch_size=64, summary_images=0, test_split="",
+                 deterministic=True, checkpoint_every_steps=2,
+                 augment="device", steps_per_loop=2)
+
+
+def _config(data_dir, **overrides) -> config_lib.Config:
+  return config_lib.Config(data_dir=data_dir, **{**RUN_FLAGS, **overrides})
+
+
+def _command(data_dir, workdir, **overrides) -> list[str]:
+  flags = {**RUN_FLAGS, **overrides, "data_dir": data_dir,
+           "workdir": workdir}
+  return [sys.executable, "-m", "trainers.asl",
+          *(f"--{k}={str(v).lower() if isinstance(v, bool) else v}"
+            for k, v in flags.items())]
+
+
+def _start(data_dir, workdir, **overrides) -> subprocess.Popen:
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+  return subprocess.Popen(_command(data_dir, workdir, **overrides), cwd=ROOT,
+                          env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+
+
+def _latest_step(workdir: pathlib.Path) -> int:
+  latest = tf.train.latest_checkpoint(str(workdir / "checkpoints"))
+  return int(latest.rsplit("-", 1)[1]) if latest else -1
+
+
+def _wait_for_checkpoint(process, workdir, step, timeout_s=240.0):
+  deadline = time.monotonic() + timeout_s
+  while _latest_step(workdir) < step:
+    assert process.poll() is None, process.communicate()[1][-3000:]
+    assert time.monotonic() < deadline, "no checkpoint in time"
+    time.sleep(0.05)
+
+
+def _weights(workdir):
+  return keras.models.load_model(workdir / "model.keras").get_weights()
+
+
+def _history(workdir):
+  history = json.loads((workdir / "metrics.json").read_text())["history"]
+  for record in history:
+    record.pop("seconds")
+  return history
+
+
+@pytest.mark.slow
+def test_a_run_killed_at_a_random_step_resumes_bit_identically(
+    asl_data_dir, tmp_path):
+  straight = tmp_path / "straight"
+  loop.train_and_evaluate(_config(asl_data_dir), straight)
+
+  killed = tmp_path / "killed"
+  # A random checkpointed step strictly inside an epoch (6 steps each).
+  step = random.choice([2, 4, 8, 10])
+  process = _start(asl_data_dir, killed)
+  _wait_for_checkpoint(process, killed, step)
+  process.kill()  # SIGKILL: no handler runs, nothing is flushed.
+  process.wait()
+  stopped_at = _latest_step(killed)
+  assert stopped_at < 12, "the run finished before it was killed"
+  loop.train_and_evaluate(_config(asl_data_dir), killed)
+
+  for a, b in zip(_weights(straight), _weights(killed)):
+    np.testing.assert_array_equal(a, b)
+  # The epoch's running metrics were restored too, not restarted.
+  assert _history(straight) == _history(killed)
+
+
+@pytest.mark.slow
+def test_sigterm_saves_the_current_step_and_a_rerun_continues(asl_data_dir,
+                                                              tmp_path):
+  workdir = tmp_path / "run"
+  # Checkpoints only at epoch ends, so the one SIGTERM writes is its own.
+  process = _start(asl_data_dir, workdir, checkpoint_every_steps=0,
+                   steps_per_epoch=400, epochs=1, steps_per_loop=1)
+  for line in process.stdout:
+    if line.startswith("Epoch 1/1"):
+      break
+  time.sleep(3.0)  # Some steps into the epoch.
+  process.send_signal(signal.SIGTERM)
+  _, stderr = process.communicate(timeout=60)
+  assert process.returncode == 128 + signal.SIGTERM, stderr[-3000:]
+  step = _latest_step(workdir)
+  assert 0 < step < 400
+  assert not (workdir / "model.keras").exists()
+
+  config = _config(asl_data_dir, checkpoint_every_steps=0, epochs=1,
+                   steps_per_epoch=400)
+  metrics = loop.train_and_evaluate(config, workdir)
+  assert _latest_step(workdir) == 400  # Continued, not restarted.
+  assert [h["epoch"] for h in metrics["history"]] == [1]
+
+
+@pytest.mark.slow
+def test_a_changed_learning_rate_takes_effect_and_a_changed_model_is_refused(
+    asl_data_dir, tmp_path, capsys):
+  config = _config(asl_data_dir, epochs=1, deterministic=False,
+                   checkpoint_every_steps=0)
+  loop.train_and_evaluate(config, tmp_path)
+  with pytest.raises(config_lib.ConfigError,
+                     match=r"--model: the run was trained with 'dli_cnn', "
+                     r"this command asks for 'mlp'"):
+    loop.train_and_evaluate(
+        config_lib.Config(**{**config.__dict__, "model": "mlp"}), tmp_path)
+
+  faster = config_lib.Config(**{**config.__dict__, "epochs": 2,
+                                "learning_rate": 0.01})
+  loop.train_and_evaluate(faster, tmp_path)
+  assert "--learning_rate=0.01 (was 0.001)" in capsys.readouterr().out
+  events = [event for path in (tmp_path / "logs" / "train").iterdir()
+            for event in tf.compat.v1.train.summary_iterator(str(path))]
+  rates = {event.step: tf.make_ndarray(value.tensor).item()
+           for event in events for value in event.summary.value
+           if value.tag == "learning_rate"}
+  assert rates == {1: pytest.approx(0.001), 2: pytest.approx(0.01)}
+
+
+def test_a_workdir_that_is_a_file_is_refused(asl_data_dir, tmp_path):
+  path = tmp_path / "file"
+  path.write_text("")
+  with pytest.raises(config_lib.ConfigError, match="is a file"):
+    loop.train_and_evaluate(_config(asl_data_dir), path)
+
+
+@pytest.mark.slow
+def test_a_diverged_run_says_so_and_keeps_the_last_good_checkpoint(
+    asl_data_dir, tmp_path):
+  config = _config(asl_data_dir, epochs=2, deterministic=False,
+                   checkpoint_every_steps=0, validation_split="")
+  loop.train_and_evaluate(config, tmp_path)
+  good = _latest_step(tmp_path)
+  exploding = config_lib.Config(**{**config.__dict__, "epochs": 3,
+                                   "learning_rate": 1e6})
+  with pytest.raises(FloatingPointError,
+                     match=r"epoch 3: .*--learning_rate=1e\+06.*ckpt-12"):
+    loop.train_and_evaluate(exploding, tmp_path)
+  assert _latest_step(tmp_path) == good
+
+
+def test_health_check_names_exploded_loss_and_dead_gradients():
+  from trainers import health  # pylint: disable=g-import-not-at-top
+  healthy = {"epoch": 2, "train_loss": 2.5, "grad_norms": {"a": 0.1}}
+  health.check(healthy, 24, 1e-3, None)
+  with pytest.raises(health.DivergedError, match="exploded"):
+    health.check({**healthy, "train_loss": 2.7e21}, 24, 1e6, "ckpt-4")
+  with pytest.raises(health.DivergedError, match="exactly zero.*ckpt-4"):
+    health.check({**healthy, "grad_norms": {"a": 0.0, "b": 0.0}}, 24, 1e6,
+                 "ckpt-4")
+
+
+def test_outputs_are_replaced_whole_or_not_at_all(tmp_path):
+  from trainers import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
+  target = tmp_path / "metrics.json"
+  workdir_lib.write_json(target, {"old": 1})
+  with pytest.raises(RuntimeError):
+    with workdir_lib.atomic_file(target) as tmp:
+      tmp.write_text('{"half')
+      raise RuntimeError("killed while writing")
+  assert json.loads(target.read_text()) == {"old": 1}
+  assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+  export = tmp_path / "export"
+  workdir_lib.replace_dir(export, lambda d: (d.mkdir(), (
+      d / "saved_model.pb").write_text("old")))
+
+  def half_written(d):
+    d.mkdir()
+    (d / "saved_model.pb").write_text("new, half")
+    raise RuntimeError("killed while exporting")
+
+  with pytest.raises(RuntimeError):
+    workdir_lib.replace_dir(export, half_written)
+  assert (export / "saved_model.pb").read_text() == "old"
+  # A kill between the two renames leaves the old export where it is found.
+  os.rename(export, tmp_path / "export.old")
+  assert workdir_lib.find_export(tmp_path) == tmp_path / "export.old"
