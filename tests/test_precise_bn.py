@@ -7,6 +7,13 @@ and far above it with statistics recomputed from training batches.
 
 from __future__ import annotations
 
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
 import keras
 import numpy as np
 import pytest
@@ -18,6 +25,7 @@ from trainers import models
 from trainers import precise_bn
 
 _BATCH = 32
+_ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def _images(n, seed=0, shape=(28, 28, 1)):
@@ -60,7 +68,7 @@ def test_only_the_statistics_change_and_they_are_the_inputs_moments():
   assert not np.array_equal(before["dli_cnn/bn1/moving_mean"],
                             after["dli_cnn/bn1/moving_mean"])
   # bn1 sees conv1's output: its statistics are those of all the inputs.
-  probe = keras.Model(model.input, model.get_layer("conv1").output)
+  probe = keras.Model(model.inputs[0], model.get_layer("conv1").output)
   features = probe(images).numpy().reshape(4, -1, 75)  # [batch, pixel, ch]
   bn1 = model.get_layer("bn1")
   np.testing.assert_allclose(bn1.moving_mean.numpy(),
@@ -137,7 +145,7 @@ def test_mixed_precision_keeps_float32_statistics():
   assert precise_bn.recompute_batchnorm_statistics(model, batches, 2) == 3
   bn1 = model.get_layer("bn1")
   assert bn1.moving_mean.dtype == "float32"
-  probe = keras.Model(model.input, model.get_layer("conv1").output)
+  probe = keras.Model(model.inputs[0], model.get_layer("conv1").output)
   features = tf.cast(probe(images), tf.float32).numpy().reshape(-1, 75)
   np.testing.assert_allclose(bn1.moving_mean.numpy(), features.mean(axis=0),
                              rtol=2e-3, atol=1e-3)
@@ -188,3 +196,58 @@ def test_small_data_validates_at_chance_without_precise_bn(tmp_path):
   # over 4 seeds.
   assert moving < 0.1, (moving, precise)
   assert precise > 0.25, (moving, precise)
+
+
+# Two logical CPUs must be made before TensorFlow starts: a process of its
+# own.
+_MIRRORED = textwrap.dedent("""
+    import json
+    import numpy as np
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    from trainers import models, precise_bn
+    keras.utils.set_random_seed(0)
+    one = models.build_model("dli_cnn", input_shape=(28, 28, 1),
+                             num_classes=24)
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    with strategy.scope():
+      two = models.build_model("dli_cnn", input_shape=(28, 28, 1),
+                               num_classes=24)
+    two.set_weights(one.get_weights())
+    x = np.random.default_rng(0).random((128, 28, 28, 1), np.float32)
+    batches = lambda size: tf.data.Dataset.from_tensor_slices(x).batch(size)
+    precise_bn.recompute_batchnorm_statistics(one, batches(16), 8)
+    precise_bn.recompute_batchnorm_statistics(two, batches(32), 4,
+                                              strategy=strategy)
+    out = {}
+    for name in ("bn1", "bn2", "bn3"):
+      for stat in ("moving_mean", "moving_variance"):
+        copies = getattr(two.get_layer(name), stat).value.values
+        out[name + "/" + stat] = [getattr(one.get_layer(name), stat).numpy(
+            ).tolist()] + [c.numpy().tolist() for c in copies]
+    print(json.dumps(out))
+""")
+
+
+@pytest.mark.slow
+def test_mirrored_replicas_count_as_batches_and_agree(tmp_path):
+  script = tmp_path / "mirrored.py"
+  script.write_text(_MIRRORED)
+  run = subprocess.run([sys.executable, str(script)], cwd=_ROOT,
+                       env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+                       capture_output=True, text=True, timeout=240,
+                       check=False)
+  assert run.returncode == 0, run.stderr[-3000:]
+  results = json.loads(run.stdout.strip().splitlines()[-1])
+  assert len(results) == 6
+  for name, (single, *replicas) in results.items():
+    # 4 global batches of 32 over 2 replicas: the statistics of the 8
+    # per-replica batches of 16, as one device computes them; every
+    # replica's copy holds them (a Keras 3 moving statistic is not
+    # aggregated across replicas: each keeps its own unless assigned).
+    np.testing.assert_allclose(replicas[0], single, rtol=1e-5, atol=1e-6,
+                               err_msg=name)
+    assert replicas[1] == replicas[0], name

@@ -37,7 +37,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 import contextlib
 
-from absl import logging
 import keras
 import tensorflow as tf
 
@@ -146,6 +145,9 @@ class PreciseBatchNorm:
           f"The batches ran out before {num_batches} batches (precise "
           "BatchNorm); pass a repeated dataset or a smaller num_batches."
       ) from None
+    except BaseException:
+      self._assign(saved)
+      raise
     self._assign(stats)
     return len(self.layers)
 
@@ -264,4 +266,3 @@ def _batch_statistics_mode(layers):
         del layer.call
       else:
         layer.call = call
-    logging.debug("precise BN: restored %d batch norms", len(layers))
