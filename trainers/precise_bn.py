@@ -103,7 +103,14 @@ class PreciseBatchNorm:
     self.strategy = strategy or tf.distribute.get_strategy()
     self.preprocess = preprocess
     self.between_batch_variance = between_batch_variance
-    self._pass = tf.function(self._statistics)
+    self._pass = tf.function(self._recompute)
+    # One dispatch for the copy a failed pass is undone from.
+    self._read = tf.function(lambda: [tf.identity(v) for v in self._variables])
+
+  @property
+  def _variables(self) -> list:
+    return [v for layer in self.layers
+            for v in (layer.moving_mean, layer.moving_variance)]
 
   @property
   def num_layers(self) -> int:
@@ -133,11 +140,10 @@ class PreciseBatchNorm:
     if not self.layers:
       return 0
     iterator = self._iterator(batches, num_batches)
-    saved = [(layer.moving_mean.numpy(), layer.moving_variance.numpy())
-             for layer in self.layers]
+    saved = self._read()
     try:
       with _batch_statistics_mode(self.layers):
-        stats = self._pass(iterator, tf.constant(num_batches, tf.int32))
+        self._pass(iterator, tf.constant(num_batches, tf.int32))
     except tf.errors.OutOfRangeError:
       # The pass wrote batch statistics as it went: put the old ones back.
       self._assign(saved)
@@ -148,7 +154,6 @@ class PreciseBatchNorm:
     except BaseException:
       self._assign(saved)
       raise
-    self._assign(stats)
     return len(self.layers)
 
   def _iterator(self, batches: Batches, num_batches: int):
@@ -162,9 +167,14 @@ class PreciseBatchNorm:
       batches = self.strategy.experimental_distribute_dataset(batches)
     return iter(batches)
 
-  def _statistics(self, iterator, num_batches):
-    """Mean and variance per batch norm, over `num_batches` batches."""
+  def _recompute(self, iterator, num_batches):
+    """Writes mean and variance per batch norm over `num_batches` batches."""
     strategy, layers = self.strategy, self.layers
+    for layer in layers:
+      # With momentum 0 each batch overwrites these: the reset only keeps a
+      # NaN left by a diverged run from surviving 0 * NaN.
+      layer.moving_mean.assign(tf.zeros_like(layer.moving_mean))
+      layer.moving_variance.assign(tf.ones_like(layer.moving_variance))
     mean_op = tf.distribute.ReduceOp.MEAN
 
     def replica_moments(batch):
@@ -195,23 +205,20 @@ class PreciseBatchNorm:
     _, sums = tf.while_loop(lambda i, _: i < num_batches, body,
                             (tf.constant(0), sums))
     n = tf.cast(num_batches, tf.float32)
-    stats = []
-    for k in range(len(layers)):
+    for k, layer in enumerate(layers):
       mean_sum, variance_sum, square_sum = sums[3 * k:3 * k + 3]
       mean = mean_sum / n
       variance = variance_sum / n
       if self.between_batch_variance:
         # Rounding can take E[m^2] - E[m]^2 a hair below 0.
         variance += tf.maximum(square_sum / n - tf.square(mean), 0.0)
-      stats.append((mean, variance))
-    return stats
+      # In cross-replica context: every replica's copy gets the values.
+      layer.moving_mean.assign(mean)
+      layer.moving_variance.assign(variance)
 
-  def _assign(self, stats: Sequence) -> None:
-    # In cross-replica context: every replica's copy gets the same values.
-    for layer, (mean, variance) in zip(self.layers, stats):
-      layer.moving_mean.assign(tf.cast(mean, layer.moving_mean.dtype))
-      layer.moving_variance.assign(tf.cast(variance,
-                                           layer.moving_variance.dtype))
+  def _assign(self, values: Sequence) -> None:
+    for variable, value in zip(self._variables, values):
+      variable.assign(value)
 
 
 def recompute_batchnorm_statistics(
@@ -240,9 +247,8 @@ def _batch_statistics_mode(layers):
 
   Inside, each layer runs in training mode whatever the model is called
   with, and with momentum 0 its moving statistics become the batch's own
-  (exactly: the old value is multiplied by 0, after a reset so that a NaN
-  left by a diverged run cannot survive 0 * NaN). Everything is restored on
-  exit; the caller then writes the statistics it wants.
+  (exactly: the old value is multiplied by 0). Momentum and call are
+  restored on exit; the moving statistics are the caller's to write.
   """
   saved = []
   for layer in layers:
@@ -255,8 +261,6 @@ def _batch_statistics_mode(layers):
 
     layer.momentum = 0.0
     layer.call = call
-    layer.moving_mean.assign(tf.zeros_like(layer.moving_mean))
-    layer.moving_variance.assign(tf.ones_like(layer.moving_variance))
   try:
     yield
   finally:
