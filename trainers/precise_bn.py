@@ -16,8 +16,9 @@ of the current weights from a number of training batches:
 The second term makes the variance that of all the inputs seen, pooled
 (the batches are of equal size), which is what an example meets at
 inference; the average of batch variances alone (pycls, fvcore) is smaller
-by the spread of the batch means, which matters for dense-layer batch norms
-and small batches.
+by the spread of the batch means. For a convolution's batch norm, whose
+batch statistics pool batch x height x width values, the two barely differ;
+the term grows for dense-layer batch norms and small batches.
 
 Only the batch norms run in training mode (batch statistics) during the
 recompute; every other layer runs as at inference, so Dropout does not
