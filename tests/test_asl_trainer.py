@@ -115,3 +115,65 @@ def test_entry_point_trains_and_exports(asl_data_dir, tmp_path):
   assert [h["epoch"] for h in metrics["history"]] == [1]
   assert "accuracy" in metrics["test"]
   assert (tmp_path / "export" / "saved_model.pb").exists()
+
+
+def test_help_lists_the_trainer_flags_and_a_flag_error_is_one_line(tmp_path):
+  # Neither needs TensorFlow: both answer before it is imported.
+  result = run_trainer("--help")
+  assert result.returncode == 0
+  for flag in ("--steps_per_loop", "--precision", "--checkpoint_every_steps",
+               "--precise_bn_batches", "--model", "--workdir"):
+    assert flag in result.stdout, flag
+  assert "--tfds_" not in result.stdout  # Not TFDS's or TensorFlow's flags.
+
+  result = run_trainer("--epochs=0", f"--workdir={tmp_path / 'run'}")
+  assert result.returncode == 2
+  assert result.stderr.strip().splitlines() == [
+      "trainers.asl: error: flag --epochs=0: 0 is not a positive integer"]
+  assert not (tmp_path / "run").exists()
+
+
+def test_a_shipped_flagfile_is_found_by_name_from_anywhere(tmp_path):
+  from trainers import cli  # pylint: disable=g-import-not-at-top
+  argv = cli.resolve_flagfiles(["asl", "--flagfile=asl_demo", "--epochs=3"])
+  assert argv[1] == f"--flagfile={CONFIGS / 'asl_demo.flags'}"
+  config = to_config(parse(*argv[1:], "--workdir=/tmp/w"))
+  assert config.epochs == 3
+  # An existing file of that name wins over a shipped config.
+  own = tmp_path / "asl_demo"
+  own.write_text("--epochs=7\n")
+  assert cli.resolve_flagfiles([f"--flagfile={own}"]) == [f"--flagfile={own}"]
+
+
+@pytest.mark.slow
+def test_a_dataset_never_built_is_a_usage_error_and_creates_nothing(tmp_path):
+  from trainers import loop  # pylint: disable=g-import-not-at-top
+  config = to_config(parse("--workdir=/tmp/w",
+                           f"--data_dir={tmp_path / 'empty'}"))
+  with pytest.raises(config_lib.ConfigError, match="not built"):
+    loop.train_and_evaluate(config, tmp_path / "run")
+  assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_trains_a_model_from_a_module_outside_the_package(asl_data_dir,
+                                                          tmp_path,
+                                                          monkeypatch):
+  from trainers import loop  # pylint: disable=g-import-not-at-top
+  (tmp_path / "my_models.py").write_text(
+      "import keras\n\n"
+      "def tiny(input_shape, num_classes, width=8):\n"
+      "  return keras.Sequential([\n"
+      "      keras.Input(input_shape), keras.layers.Flatten(),\n"
+      "      keras.layers.Dense(width, activation='relu'),\n"
+      "      keras.layers.Dense(num_classes, activation='softmax')])\n")
+  monkeypatch.syspath_prepend(str(tmp_path))
+  config = config_lib.Config(
+      data_dir=asl_data_dir, model="my_models:tiny", epochs=1,
+      batch_size=16, steps_per_epoch=2, test_split="", summary_images=0,
+      model_options={"width": 4})
+  metrics = loop.train_and_evaluate(config.validate(), tmp_path / "run")
+  assert metrics["history"][0]["epoch"] == 1
+  assert (tmp_path / "run" / "export" / "saved_model.pb").exists()
+  with pytest.raises(ValueError, match="no function 'nope'"):
+    config_lib.Config(model="my_models:nope").validate()

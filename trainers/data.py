@@ -109,6 +109,28 @@ class DataSpec:
         data_dir=c.data_dir, image_size=c.image_size, augment=c.augment,
         seed=seed, input_context=input_context, start_batch=start_batch)
 
+  def batchnorm_batches(self, num_batches: int) -> tf.data.Dataset:
+    """Un-augmented training batches for recomputing BatchNorm statistics.
+
+    A pipeline of its own, not the training stream (whose position a
+    resumed run restores), without a cache (a second copy of the split in
+    memory would cost as much as the first) and with a buffer just large
+    enough for the batches read; a fixed seed gives the same batches on
+    every pass.
+
+    Args:
+      num_batches: How many batches a pass reads.
+
+    Returns:
+      Endless `(images, labels)` batches of `--batch_size`.
+    """
+    c = self.config
+    return asl_pipeline.train_dataset(
+        c.dataset, batch_size=c.batch_size, split=c.train_split,
+        data_dir=c.data_dir, image_size=c.image_size, augment="none",
+        seed=c.seed, cache=False,
+        shuffle_buffer=num_batches * c.batch_size)
+
   def service_epoch(self, batch_size: int, seed: int) -> tf.data.Dataset:
     """One shuffled pass over the train split, to be produced by a service.
 

@@ -46,6 +46,7 @@ from trainers import export
 from trainers import health
 from trainers import models
 from trainers import plots
+from trainers import precise_bn
 from trainers import stop_signals
 from trainers import steps as steps_lib
 from trainers import summaries
@@ -196,6 +197,9 @@ class _Run:
       self.augmenter = None
       if config.augment == "device":
         self.augmenter = asl_pipeline.make_augmenter(seed=config.seed)
+      self.precise_bn = precise_bn.PreciseBatchNorm(
+          self.model, strategy=self.strategy)
+    self._bn_batches = None  # Built on first use: most models have no BN.
     checkpointed = dict(
         model=self.model, optimizer=self.optimizer, step=self.step,
         epoch=self.epoch, train_metrics=self.train_metrics,
@@ -351,8 +355,20 @@ class _Run:
     return record
 
   def _refresh_batchnorm(self):
-    """Recomputes BatchNorm statistics for the weights as they are now."""
-    # Filled in by precise BN; the moving statistics are used as they are.
+    """Recomputes BatchNorm statistics for the weights as they are now.
+
+    With few steps an epoch, the moving averages (momentum 0.99: a memory
+    of ~100 steps) trail far behind the weights, and a model that has
+    learned validates at chance. The same un-augmented batches every time:
+    the statistics are a function of the weights alone, which keeps resumed
+    runs exact.
+    """
+    batches = min(self.config.precise_bn_batches, self.data.steps_per_epoch)
+    if not batches or not self.precise_bn.num_layers:
+      return
+    if self._bn_batches is None:
+      self._bn_batches = self.data.batchnorm_batches(batches)
+    self.precise_bn(self._bn_batches, batches)
 
   def _save_and_stop(self, stop, epoch, done, steps):
     path = self.manager.save(checkpoint_number=int(self.step.numpy()))
@@ -414,7 +430,10 @@ class _Run:
   def _finish(self, history, evaluate) -> dict[str, Any]:
     best_path = self.out / workdir_lib.BEST_WEIGHTS
     if self.data.validation_split and best_path.exists():
+      # Saved after validation, so with the statistics it was judged by.
       self.model.load_weights(str(best_path))
+    else:
+      self._refresh_batchnorm()
     best = _best(history)
     metrics = {"history": history, "best": best}
     if best and "val_accuracy" in best:
