@@ -29,8 +29,9 @@ def to_model_input(images: tf.Tensor, height: int, width: int,
   """Converts a batch of images of any size and channel count for a model.
 
   Args:
-    images: [N, H, W, C] with C in {1, 3, 4}; uint8 in [0, 255] or float in
-      [0, 1]. A fourth channel (alpha) is dropped.
+    images: [N, H, W, C]: C is 1 (gray), 2 (gray and alpha, as PNG stores
+      it), 3 (RGB) or 4 (RGBA); uint8 in [0, 255] or float in [0, 1]. Alpha
+      is dropped.
     height: Model input height.
     width: Model input width.
     channels: Model input channels, 1 (grayscale) or 3 (RGB).
@@ -45,7 +46,8 @@ def to_model_input(images: tf.Tensor, height: int, width: int,
   in_channels = tf.shape(images)[-1]
   tf.debugging.assert_rank(images, 4, message="images must be [N, H, W, C]")
   tf.debugging.assert_less_equal(
-      in_channels, 4, message="images must have 1, 3 or 4 channels")
+      in_channels, 4, message="images must have 1 to 4 channels (gray, "
+      "gray + alpha, RGB, RGBA)")
   rgb = images[..., :3]
   if channels == 1:
     # ITU-R 601 luma, the same weights as PIL's convert("L") that the
