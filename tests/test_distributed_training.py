@@ -139,8 +139,8 @@ def test_two_trainer_workers_train_two_epochs_and_agree(asl_data_dir,
   metrics = json.loads((workdir / "metrics.json").read_text())
   assert [h["epoch"] for h in metrics["history"]] == [1, 2]
   assert sorted(os.listdir(workdir / "checkpoints")) == [
-      "checkpoint", "ckpt-1.data-00000-of-00001", "ckpt-1.index",
-      "ckpt-2.data-00000-of-00001", "ckpt-2.index"]
+      "checkpoint", "ckpt-2.data-00000-of-00001", "ckpt-2.index",
+      "ckpt-4.data-00000-of-00001", "ckpt-4.index"]
   # No worker's temporary outputs are left anywhere.
   assert not [p for p in workdir.rglob("workertemp*")]
 
