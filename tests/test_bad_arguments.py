@@ -118,3 +118,14 @@ def test_visualize_image_is_read_with_the_same_limit(trained_asl_workdir,
   with pytest.raises(inference.ImageReadError,
                      match=f"{tmp_path}: a folder, not an image file"):
     introspect.load_image(tmp_path, model)
+
+
+def test_keras_files_load_in_safe_mode(trained_asl_workdir, tmp_path):
+  import keras  # pylint: disable=g-import-not-at-top
+  inputs = keras.Input((2,))
+  outputs = keras.layers.Lambda(lambda x: x * 2)(inputs)
+  keras.Model(inputs, outputs).save(tmp_path / "model.keras")
+  (tmp_path / "config.json").write_text(
+      (trained_asl_workdir / "config.json").read_text())
+  with pytest.raises(ValueError, match="safe_mode"):
+    introspect.load_run(tmp_path)

@@ -75,14 +75,18 @@ def test_file_without_data_rows_says_so(tmp_path, content, message):
     _parse(tmp_path, content)
 
 
-def test_cr_only_line_ends_are_line_breaks(tmp_path, caplog):
-  parsed = _parse(tmp_path, _rows(3, 4, 5).replace(b"\n", b"\r"))
+@pytest.mark.parametrize("header", [b"", b"label," + b"pixel1," * 783 +
+                                    b"pixel784\n"])
+def test_cr_only_line_ends_are_line_breaks(tmp_path, caplog, header):
+  skip = 1 if header else 0
+  parsed = _parse(tmp_path, (header + _rows(3, 4, 5)).replace(b"\n", b"\r"))
   assert parsed.raw_labels.tolist() == [3, 4, 5]
-  assert parsed.line_numbers.tolist() == [1, 2, 3]
+  assert parsed.line_numbers.tolist() == [1 + skip, 2 + skip, 3 + skip]
   assert "lone CR" in caplog.text
-  with pytest.raises(csv_source.CsvFormatError, match=f"{TRAIN}:2: pixel1"):
-    _parse(tmp_path, (_rows(3) + b"3,x" + _PIXELS[1:].encode() + b"\n"
-                      + _rows(4)).replace(b"\n", b"\r"))
+  with pytest.raises(csv_source.CsvFormatError,
+                     match=f"{TRAIN}:{2 + skip}: pixel1"):
+    _parse(tmp_path, (header + _rows(3) + b"3,x" + _PIXELS[1:].encode() +
+                      b"\n" + _rows(4)).replace(b"\n", b"\r"))
 
 
 # --- Every error names the file and the right line ---------------------------
