@@ -158,8 +158,8 @@ def test_differing_copies_are_refused_naming_each(tmp_path, layout):
     _zip(manual / "k.zip", {TRAIN: second})
     expected = [TRAIN, f"k.zip!{TRAIN}"]
   with pytest.raises(csv_source.CsvFormatError,
-                     match="2 different files could be the "
-                           f"{TRAIN}") as error:
+                     match=f"2 files could be the {TRAIN}, and they "
+                           "differ") as error:
     _build(manual, tmp_path / "out")
   for name in expected:
     assert f"{manual}/{name}" in str(error.value)
@@ -175,8 +175,8 @@ def test_identical_copies_and_test_with_valid_names(tmp_path):
   # A test file and a valid file that differ: which is the test split?
   (manual / "sign_mnist_valid.csv").write_bytes(_rows(2))
   with pytest.raises(csv_source.CsvFormatError,
-                     match="2 different files could be the sign_mnist_test.csv "
-                           "or sign_mnist_valid.csv"):
+                     match="2 files could be the sign_mnist_test.csv or "
+                           "sign_mnist_valid.csv, and they differ"):
     _build(manual, tmp_path / "out2")
 
 

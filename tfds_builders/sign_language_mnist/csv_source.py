@@ -76,7 +76,9 @@ class SourceFile:
     try:
       with self.path.open("rb") as f, zipfile.ZipFile(f) as archive:
         return archive.read(self.member)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
+            NotImplementedError) as e:
+      # RuntimeError: encrypted; NotImplementedError: unknown compression.
       raise CsvFormatError(f"{self}: cannot be read from the zip archive "
                            f"({e}); download it again.") from None
 
@@ -171,8 +173,9 @@ def single_source(copies: list[SourceFile], what: str) -> SourceFile | None:
     if len(digests) > 1:
       listed = "\n  ".join(str(c) for c in copies)
       raise CsvFormatError(
-          f"{len(copies)} different files could be the {what}:\n  {listed}\n"
-          "Keep only the one to build from in the manual directory.")
+          f"{len(copies)} files could be the {what}, and they differ:\n  "
+          f"{listed}\nKeep only the one to build from in the manual "
+          "directory.")
   return copies[0] if copies else None
 
 
