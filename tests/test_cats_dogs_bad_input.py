@@ -98,8 +98,8 @@ def test_huge_field_names_file_and_its_line(tmp_path):
       "train/cats/a.jpg": _JPEG,
       "train/label.csv": "cats/a.jpg,0\n\ncats/" + "x" * 200_000 + ".jpg,1\n"})
   with pytest.raises(folder_source.LabelCsvError,
-                     match=r"train/label\.csv:3: field larger than field "
-                           "limit"):
+                     match=r"train/label\.csv:3: a field is longer than the "
+                           "csv module's limit of 131,072 characters"):
     folder_source.scan(root, "cats_dogs")
 
 

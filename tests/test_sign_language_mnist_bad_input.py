@@ -96,7 +96,7 @@ def test_cr_only_line_ends_are_line_breaks(tmp_path, caplog, header):
     (b"100000000000000000000000," + _PIXELS.encode(), 4,
      "label 100000000000000000000000 is outside 0..24"),
     (b"3," + b"7" * 200_000 + b"," + _PIXELS[2:].encode(), 4,
-     "field larger than field limit"),
+     "a field is longer than the csv module's limit of 131,072"),
     (b"3,\xe9" + _PIXELS[1:].encode(), 4,
      "byte 0xe9 at column 3 is not UTF-8"),
     (b"3,1e400" + _PIXELS[1:].encode(), 4, "pixel1 = '1e400' is not an"),

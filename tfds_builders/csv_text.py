@@ -82,10 +82,11 @@ def rows(text: str, where: str, error: type[Exception] = ValueError
     except StopIteration:
       return
     except csv.Error as e:
-      raise error(f"{where}:{max(reader.line_num, line)}: {e} (the csv "
-                  "module's limit is "
-                  f"{csv.field_size_limit():,} characters per field)"
-                  if "field larger" in str(e) else
-                  f"{where}:{max(reader.line_num, line)}: {e}") from None
+      where_line = f"{where}:{max(reader.line_num, line)}"
+      if "field larger" in str(e):
+        raise error(f"{where_line}: a field is longer than the csv module's "
+                    f"limit of {csv.field_size_limit():,} characters; is "
+                    "this the right file?") from None
+      raise error(f"{where_line}: {e}") from None
     yield line, row
     line = reader.line_num + 1

@@ -44,7 +44,7 @@ def read_image(path: str | pathlib.Path) -> tf.Tensor:
     if isinstance(e, tf.errors.NotFoundError):
       reason = "no such file"
     elif tf.io.gfile.isdir(path):
-      reason = "a folder, not an image file"
+      raise ImageReadError(f"{path}: a folder, not an image file") from None
     elif isinstance(e, tf.errors.InvalidArgumentError):
       reason = "not a PNG, JPEG, GIF or BMP image"
     else:
