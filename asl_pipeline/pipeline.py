@@ -9,6 +9,8 @@ become float32 in [0, 1] in one vectorized op per batch.
 from __future__ import annotations
 
 from collections.abc import Sequence
+import operator
+import random
 
 import tensorflow as tf
 
@@ -19,10 +21,15 @@ from asl_pipeline import sources
 AUGMENT_MODES = ("device", "pipeline", "none")
 
 
-def _check_batch_size(batch_size) -> None:
-  if isinstance(batch_size, bool) or not isinstance(batch_size, int) or (
-      batch_size <= 0):
+def _check_batch_size(batch_size) -> int:
+  """`batch_size` as an int; numpy integers are accepted."""
+  try:
+    value = operator.index(batch_size)
+  except TypeError:
+    value = None
+  if isinstance(batch_size, bool) or value is None or value <= 0:
     raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+  return value
 
 
 def _decode(name: str, data_dir: str | None,
@@ -86,7 +93,8 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
     augment: `"device"` leaves batches un-augmented for the trainer to
       augment inside its step (on the accelerator); `"pipeline"` augments
       whole batches here, on the CPU; `"none"` never augments.
-    seed: Seeds file order, shuffling and augmentation.
+    seed: Seeds file order, shuffling and augmentation; None leaves them
+      unseeded (different on every call).
     shuffle_buffer: Examples in the shuffle buffer; None shuffles the whole
       split when cached, else up to 10,000 examples.
     cache: Keep decoded (and resized) images in memory after the first pass.
@@ -103,7 +111,7 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
     ValueError: bad argument (the message says which and what to use).
     FileNotFoundError: the dataset is not built in `data_dir`.
   """
-  _check_batch_size(batch_size)
+  batch_size = _check_batch_size(batch_size)
   if augment not in AUGMENT_MODES:
     raise ValueError(f"augment must be one of {AUGMENT_MODES}, got "
                      f"{augment!r}.")
@@ -179,6 +187,9 @@ def _normalize_and_augment(ds: tf.data.Dataset, seed: int,
   reproducible even with batches augmented in parallel, and new on every
   batch of every pass over the data.
   """
+  if seed is None:
+    # Unseeded as asked, but batch seeds still need a number to start from.
+    seed = random.SystemRandom().randrange(2**31)
   augmenter = augment_lib.make_augmenter(seed=seed)
 
   def apply(index, batch):
@@ -215,7 +226,7 @@ def eval_dataset(name: str, *, batch_size: int, split: str = "test",
     ValueError: bad argument (the message says which and what to use).
     FileNotFoundError: the dataset is not built in `data_dir`.
   """
-  _check_batch_size(batch_size)
+  batch_size = _check_batch_size(batch_size)
   decode, decodes_jpeg = _decode(name, data_dir, image_size)
   ds, _ = sources.load(name, split=split, data_dir=data_dir,
                        decode_image=not decodes_jpeg)

@@ -171,9 +171,18 @@ def load(name: str, *, split: str, data_dir: str | None = None,
 
   Returns:
     The dataset and the number of examples this shard reads.
+
+  Raises:
+    ValueError: the split is unknown, malformed or empty.
   """
   ready = builder(name, data_dir)
   count = num_examples(name, split, data_dir)
+  if not count:
+    raise ValueError(
+        f"split={split!r} of {name!r} is empty: it selects no example (the "
+        "splits hold "
+        f"{ {k: v.num_examples for k, v in ready.info.splits.items()} }). "
+        "Widen the slice, e.g. 'train[:10%]'.")
   if input_context is not None and input_context.num_input_pipelines > 1:
     split = tfds.even_splits(split, n=input_context.num_input_pipelines,
                              drop_remainder=False)[

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from trainers import config as config_lib
 from trainers import export
+from trainers import inference
 from trainers import models  # pylint: disable=unused-import  (custom layers)
 from trainers import plots
 
@@ -35,7 +36,8 @@ def load_run(workdir: str | pathlib.Path
     raise FileNotFoundError(f"No model.keras in {workdir}; point --model at a "
                             "WORKDIR whose training has finished.")
   config = config_lib.Config.from_json((workdir / "config.json").read_text())
-  return keras.models.load_model(path), config
+  # safe_mode: a `.keras` file cannot run code of its own (Lambda layers).
+  return keras.models.load_model(path, safe_mode=True), config
 
 
 def conv_layers(model: keras.Model) -> list[keras.layers.Conv2D]:
@@ -74,9 +76,12 @@ def load_image(path: str | pathlib.Path, model: keras.Model) -> tf.Tensor:
 
   Returns:
     float32 [1, height, width, channels] in [0, 1].
+
+  Raises:
+    inference.ImageReadError: The file is missing, not an image, or too
+      large to decode (its header is read first).
   """
-  image = tf.io.decode_image(tf.io.read_file(str(path)),
-                             expand_animations=False, dtype=tf.uint8)
+  image = inference.read_image(path)
   _, height, width, channels = model.input_shape
   return export.to_model_input(image[tf.newaxis], height, width, channels)
 

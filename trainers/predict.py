@@ -3,10 +3,14 @@ r"""Letters for photos, from a trained model's export.
   python -m trainers.predict --model=WORKDIR photo.jpg hand.png [--top_k=3]
       [--json]
 
-Any PNG, JPEG, GIF or BMP works, color or grayscale, any size: the exported
-model converts it like the course did (grayscale, 28x28, /255). A file that
-cannot be read as an image gets an error line of its own; the others are
-still answered, and the exit code is 1.
+Any PNG, JPEG, GIF or BMP works, color or grayscale, any size up to
+`image_checks.MAX_PIXELS` pixels: the exported model converts it like the
+course did (grayscale, 28x28, /255). An argument that cannot be read as an
+image (missing, a folder, not an image, too large) gets an error line of its
+own; the others are still answered, and the exit code is 1.
+
+`--model` must be a run you trust: loading a SavedModel runs its graph, and
+a crafted one can read and write files.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from absl import flags
 from trainers import export
 from trainers import inference
 
-_MODEL = flags.DEFINE_string("model", None, "A training WORKDIR (its export/ "
-                             "is used) or an export directory.", required=True)
+_MODEL = flags.DEFINE_string(
+    "model", None, "A training WORKDIR (its export/ is used) or an export "
+    "directory. It must be a run you trust: a SavedModel runs whatever graph "
+    "it holds.", required=True)
 _TOP_K = flags.DEFINE_integer("top_k", 1, "Classes to show per image.",
                               lower_bound=1)
 _JSON = flags.DEFINE_bool("json", False, "Print one JSON list instead of "

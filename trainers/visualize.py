@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from absl import app
 from absl import flags
 
+from trainers import inference
 from trainers import introspect
 
-_MODEL = flags.DEFINE_string("model", None, "Training WORKDIR.", required=True)
+_MODEL = flags.DEFINE_string("model", None, "Training WORKDIR; it must be a "
+                             "run you trust.", required=True)
 _IMAGE = flags.DEFINE_string("image", None, "Image whose feature maps to draw.",
                              required=True)
 _OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
@@ -32,6 +34,8 @@ def main(argv: Sequence[str]) -> None:
                                         _OUT.value)
   except FileNotFoundError as e:
     raise app.UsageError(str(e)) from None
+  except inference.ImageReadError as e:
+    raise app.UsageError(f"--image: {e}") from None
   for path in written:
     print(path)
 

@@ -17,21 +17,21 @@ Two more trees are read as they are downloaded:
 from __future__ import annotations
 
 import collections
-import csv
 import dataclasses
-import io
 
 from absl import logging
 from etils import epath
 
 from tfds_builders.cats_dogs import image_checks
+from tfds_builders.cats_dogs import label_csv
+from tfds_builders.cats_dogs import tree_walk
 
 # Split folder name (lower case) -> TFDS split name.
 SPLIT_FOLDERS = {
     "train": "train", "test": "test",
     "valid": "validation", "validation": "validation", "val": "validation",
 }
-LABEL_CSV = "label.csv"
+LABEL_CSV = label_csv.LABEL_CSV
 # Class folders of the `cats_dogs` layout (lower case) -> label.
 CATS_DOGS_FOLDERS = {"cat": 0, "cats": 0, "dog": 1, "dogs": 1}
 CATS_DOGS_NAMES = ("cat", "dog")
@@ -39,24 +39,16 @@ IMAGE_SUFFIXES = frozenset({
     ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".webp",
     ".tif", ".tiff",
 })
-# A first row is a header when one of its cells is one of these words (and
-# its path names no file): `file,label`, Kaggle's `id,label`, and the like.
-_HEADER_WORDS = frozenset({
-    "file", "filename", "file_name", "filepath", "file_path", "path",
-    "image", "image_path", "img", "id", "name", "label", "labels", "class",
-    "category", "target", "y",
-})
-
 # Count keys recorded in the dataset metadata.
-SYSTEM_FILES = "system_files"
+SYSTEM_FILES = tree_walk.SYSTEM_FILES
 UNLABELED = "unlabeled_files"
 MISSING = "missing_files"
 OVERRIDDEN = "label_overridden"
 DUPLICATE_ROWS = "duplicate_rows"
+ESCAPED_NAMES = "escaped_file_names"
 
 
-class LabelCsvError(ValueError):
-  """A `label.csv` row that cannot be used safely (names file and line)."""
+LabelCsvError = label_csv.LabelCsvError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,13 +156,13 @@ def scan(root: epath.Path, layout: str
     FileNotFoundError: No split has a labelled file.
   """
   splits = _split_folders(root)
-  rows = {split: _read_label_csv(root, folder)
+  rows = {split: label_csv.read(root, folder)
           for split, folder in splits.items()}
   if layout == "cats_dogs":
     names = list(CATS_DOGS_NAMES)
     folder_label = lambda name: CATS_DOGS_FOLDERS.get(name.lower())
   elif layout == "folder":
-    names = sorted({d.name for folder in splits.values()
+    names = sorted({_printable(d.name) for folder in splits.values()
                     for d in _subdirs(folder)} |
                    {label for split_rows in rows.values()
                     for _, _, label in split_rows if not label.isdigit()})
@@ -178,15 +170,34 @@ def scan(root: epath.Path, layout: str
       top = max((int(label) for split_rows in rows.values()
                  for _, _, label in split_rows), default=0)
       names = [str(i) for i in range(top + 1)]
-    folder_label = {name: i for i, name in enumerate(names)}.get
+    by_name = {name: i for i, name in enumerate(names)}
+    folder_label = lambda name: by_name.get(_printable(name))
   else:
     raise ValueError(f"layout must be 'cats_dogs' or 'folder', got {layout!r}")
+  bases = tree_walk.tree_bases(root, splits.values())
   sources = {
       split: _scan_split(root, split, folder, rows[split], names, folder_label,
-                         layout)
+                         layout, bases)
       for split, folder in splits.items()
   }
-  return names, _labelled_splits(root, sources, layout)
+  sources = _labelled_splits(root, sources, layout)
+  _warn_about_classes(names, sources)
+  return names, sources
+
+
+def _warn_about_classes(names: list[str],
+                        sources: dict[str, SplitSource]) -> None:
+  """Warns about classes without a file, or a tree of a single class."""
+  per_class = collections.Counter(
+      e.label for source in sources.values() for e in source.entries)
+  empty = [name for i, name in enumerate(names) if not per_class[i]]
+  if empty:
+    logging.warning("cats_dogs: no labelled file for class(es) %s (an empty "
+                    "class folder?); a model never learns them.", empty)
+  if len(per_class) == 1:
+    logging.warning("cats_dogs: every labelled file is of class %r; a "
+                    "classifier needs at least two classes.",
+                    names[next(iter(per_class))])
 
 
 def _labelled_splits(root: epath.Path, sources: dict[str, SplitSource],
@@ -214,37 +225,7 @@ def _labelled_splits(root: epath.Path, sources: dict[str, SplitSource],
   return labelled
 
 
-def _read_label_csv(root: epath.Path, split_folder: epath.Path
-                    ) -> list[tuple[int, str, str]]:
-  """(line, path cell, label cell) rows of a split's `label.csv`.
-
-  The first row is dropped as a header when a cell of it is a column name
-  such as `file` or `label` and its path names no file.
-  """
-  path = split_folder / LABEL_CSV
-  if not path.exists():
-    return []
-  # utf-8-sig: spreadsheet programs start their CSVs with a byte-order mark.
-  reader = csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")))
-  rows = []
-  first = True
-  for row in reader:
-    cells = [cell.strip() for cell in row]
-    if not any(cells):
-      continue
-    is_first, first = first, False
-    if len(cells) < 2 or not cells[1]:
-      raise LabelCsvError(f"{path}:{reader.line_num}: expected `path,label`, "
-                          f"got {','.join(row)!r}.")
-    where = f"{path}:{reader.line_num}"
-    if (is_first and _is_header(cells[0], cells[1]) and
-        _resolve(root, split_folder, cells[0], where) is None):
-      continue
-    rows.append((reader.line_num, cells[0], cells[1]))
-  return rows
-
-
-def _scan_split(root, split, folder, rows, names, folder_label, layout
+def _scan_split(root, split, folder, rows, names, folder_label, layout, bases
                 ) -> SplitSource:
   """Merges a split's class folders with its `label.csv` rows."""
   counts = collections.Counter()
@@ -255,13 +236,18 @@ def _scan_split(root, split, folder, rows, names, folder_label, layout
     if len(examples[reason]) < 20:  # Enough to find the pattern.
       examples[reason].append(key)
 
+  listing = tree_walk.list_files(folder, bases)
+  for reason, path in listing.skipped:
+    count(reason, _key(root, path))
   from_folders = {}  # key -> (path, label or None)
-  for path in _files_under(folder):
+  for path in listing.files:
     relative = path.relative_to(folder).parts
     key = _key(root, path)
-    if image_checks.is_system_file(path.name):
-      count(SYSTEM_FILES, key)
-    elif len(relative) == 1:
+    if key != path.relative_to(root).as_posix():
+      count(ESCAPED_NAMES, key)
+      logging.warning("cats_dogs: %s has a file name that is not UTF-8; "
+                      "stored as %r.", _printable(str(path.parent)), key)
+    if len(relative) == 1:
       # Loose files in the split folder: images labelled by label.csv or,
       # in the cats_dogs layout, by a Kaggle name such as `cat.12.jpg`.
       if path.suffix.lower() in IMAGE_SUFFIXES:
@@ -272,25 +258,34 @@ def _scan_split(root, split, folder, rows, names, folder_label, layout
       from_folders[key] = (path, folder_label(relative[0]))
 
   label_file = folder / LABEL_CSV
-  from_csv = {}
+  from_csv = {}  # key -> (path, label, line)
   for line, path_cell, label_cell in rows:
     where = f"{label_file}:{line}"
     label = _parse_label(label_cell, names, layout, where)
-    path = _resolve(root, folder, path_cell, where)
+    path = label_csv.resolve(root, folder, path_cell, where)
     if path is None:
       count(MISSING, path_cell)
       continue
+    if not tree_walk.is_inside(tree_walk.real_path(path), bases):
+      count(tree_walk.LINKS_OUTSIDE_ROOT, _key(root, path))
+      continue
     key = _key(root, path)
     if key in from_csv:
+      _, first_label, first_line = from_csv[key]
+      if first_label != label:
+        raise LabelCsvError(
+            f"{where}: {path_cell!r} is labelled {names[label]!r} here but "
+            f"{names[first_label]!r} at {label_file}:{first_line} (both "
+            f"name {key}); keep one of the two rows.")
       count(DUPLICATE_ROWS, key)
       continue
-    from_csv[key] = (path, label)
+    from_csv[key] = (path, label, line)
 
   entries = []
   for key in sorted(from_folders.keys() | from_csv.keys()):
     path, label = from_folders.get(key, (None, None))
     if key in from_csv:
-      path, csv_label = from_csv[key]
+      path, csv_label, _ = from_csv[key]
       if label is not None and label != csv_label:
         count(OVERRIDDEN, key)
       label = csv_label
@@ -313,24 +308,19 @@ def _kaggle_name_label(file_name: str) -> int | None:
   return CATS_DOGS_FOLDERS.get(parts[0].lower())
 
 
-def _files_under(folder: epath.Path) -> list[epath.Path]:
-  """Every file below `folder`, sorted, archiver and VCS folders left out."""
-  files = []
-  for path in folder.iterdir():
-    if not path.is_dir():
-      files.append(path)
-    elif path.name.lower() not in image_checks.SYSTEM_DIR_NAMES:
-      files.extend(_files_under(path))
-  return sorted(files, key=lambda p: p.parts)
-
-
 def _key(root: epath.Path, path: epath.Path) -> str:
-  return path.relative_to(root).as_posix()
+  """The path relative to the root, as it is stored (always UTF-8)."""
+  return _printable(path.relative_to(root).as_posix())
 
 
-def _is_header(path_cell: str, label_cell: str) -> bool:
-  return (path_cell.lower() in _HEADER_WORDS or
-          label_cell.lower() in _HEADER_WORDS)
+def _printable(name: str) -> str:
+  """`name` with bytes that are not UTF-8 written as `\\xNN`.
+
+  File names are bytes on Linux; Python keeps undecodable ones as lone
+  surrogates, which cannot be stored as text.
+  """
+  return name.encode("utf-8", "surrogateescape").decode(
+      "utf-8", "backslashreplace")
 
 
 def _parse_label(cell: str, names: list[str], layout: str, where: str) -> int:
@@ -343,52 +333,3 @@ def _parse_label(cell: str, names: list[str], layout: str, where: str) -> int:
     return int(cell)
   raise LabelCsvError(f"{where}: label {cell!r} is neither a class index "
                       f"0..{len(names) - 1} nor one of the classes {names}.")
-
-
-def _resolve(root: epath.Path, split_folder: epath.Path, cell: str,
-             where: str) -> epath.Path | None:
-  """The file a `label.csv` path names, or None if it does not exist.
-
-  Raises:
-    LabelCsvError: The path points outside the root.
-  """
-  cell = cell.replace("\\", "/")  # Lists written on Windows.
-  if cell.startswith("/"):
-    absolute = _normalize(cell.lstrip("/").split("/"))
-    root_parts = _normalize(str(root.resolve()).lstrip("/").split("/"))
-    if absolute is None or absolute[:len(root_parts)] != root_parts:
-      raise _escape_error(cell, root, where)
-    candidates = [root.joinpath(*absolute[len(root_parts):])]
-  else:
-    # Judged from the root, the shallower of the two bases, so that any `..`
-    # that could leave the tree is refused whichever base is meant.
-    from_root = _normalize(cell.split("/"))
-    if from_root is None:
-      raise _escape_error(cell, root, where)
-    split_parts = split_folder.relative_to(root).parts
-    from_split = _normalize(list(split_parts) + cell.split("/"))
-    candidates = [root.joinpath(*parts) for parts in (from_split, from_root)
-                  if parts]
-  return next((p for p in candidates if p.is_file()), None)
-
-
-def _normalize(parts: list[str]) -> list[str] | None:
-  """Path parts with `.` and `..` resolved; None when `..` climbs too far."""
-  out = []
-  for part in parts:
-    if part in ("", "."):
-      continue
-    if part == "..":
-      if not out:
-        return None
-      out.pop()
-    else:
-      out.append(part)
-  return out
-
-
-def _escape_error(cell: str, root: epath.Path, where: str) -> LabelCsvError:
-  return LabelCsvError(
-      f"{where}: path {cell!r} points outside the dataset root {root}. "
-      "label.csv paths must stay inside it, relative to the split folder or "
-      "to the root; fix or remove that row.")

@@ -14,6 +14,7 @@ import dataclasses
 import io
 import itertools
 import os
+import re
 from typing import TypeVar
 
 import numpy as np
@@ -33,6 +34,13 @@ SYSTEM_DIR_NAMES = frozenset({"__macosx", ".git", ".svn", "@eadir"})
 # Reasons an input is left out; they are also the keys of the recorded counts.
 EMPTY = "empty_files"
 UNDECODABLE = "undecodable_files"
+TOO_LARGE = "too_large_images"
+
+# The most pixels an image may have to be decoded, by the builder and by
+# every tool that reads a user's photo: Pillow's own decompression-bomb
+# threshold. A 1 MB PNG can declare 20000x20000 pixels (1.2 GB as RGB); the
+# size is read from the header, before any pixel is decoded.
+MAX_PIXELS = 2 * 89_478_485
 
 _ORIENTATION_TAG = 0x0112
 _WHITE = (255, 255, 255)
@@ -44,6 +52,45 @@ _R = TypeVar("_R")
 def is_system_file(name: str) -> bool:
   """Whether a file name is an OS or archiver artifact rather than data."""
   return name.lower() in SYSTEM_FILE_NAMES or name.startswith("._")
+
+
+class ImageTooLarge(ValueError):
+  """An image whose header declares more than `MAX_PIXELS` pixels."""
+
+
+def check_size(data: bytes) -> None:
+  """Refuses an image too large to decode, reading only its header.
+
+  Args:
+    data: An encoded image (any format Pillow identifies; other bytes pass,
+      for the decoder to refuse).
+
+  Raises:
+    ImageTooLarge: The image has more than `MAX_PIXELS` pixels.
+  """
+  try:
+    with Image.open(io.BytesIO(data)) as image:
+      width, height = image.size  # Parsed from the header; nothing decoded.
+  except Image.DecompressionBombError as e:
+    raise _too_large(e) from None
+  except (Image.UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    return
+  _check_pixels(width, height)
+
+
+def _check_pixels(width: int, height: int) -> None:
+  if width * height > MAX_PIXELS:
+    raise ImageTooLarge(f"{width}x{height} = {width * height:,} pixels is "
+                        f"over the limit of {MAX_PIXELS:,} (a decompression "
+                        "bomb?); shrink the image first.")
+
+
+def _too_large(error: Image.DecompressionBombError) -> ImageTooLarge:
+  """Our message for Pillow's own refusal, which happens at `Image.open`."""
+  found = re.search(r"\((\d+) pixels\)", str(error))
+  pixels = f"{int(found.group(1)):,} pixels" if found else "the image"
+  return ImageTooLarge(f"{pixels} is over the limit of {MAX_PIXELS:,} (a "
+                       "decompression bomb?); shrink the image first.")
 
 
 class SkippedImage(Exception):
@@ -99,13 +146,15 @@ def to_rgb_jpeg(data: bytes, *, max_side: int | None = None,
     The checked image.
 
   Raises:
-    SkippedImage: The bytes are empty or not a decodable image.
+    SkippedImage: The bytes are empty, not a decodable image, or an image
+      of more than `MAX_PIXELS` pixels.
   """
   if not data:
     raise SkippedImage(EMPTY, "zero-byte file")
   try:
     image = Image.open(io.BytesIO(data))
     original_size = image.size
+    _check_pixels(*original_size)
     target = _target_size(original_size, max_side)
     if image.format == "JPEG" and target != original_size:
       # DCT-domain downscaling is only asked for when the image is to be
@@ -114,7 +163,11 @@ def to_rgb_jpeg(data: bytes, *, max_side: int | None = None,
     image.load()
   except Image.UnidentifiedImageError:
     raise SkippedImage(UNDECODABLE, "not an image format Pillow reads") from None
-  except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+  except ImageTooLarge as e:
+    raise SkippedImage(TOO_LARGE, str(e)) from None
+  except Image.DecompressionBombError as e:
+    raise SkippedImage(TOO_LARGE, str(_too_large(e))) from None
+  except (OSError, SyntaxError, ValueError) as e:
     # Pillow reports truncated data and unknown formats as OSError, some
     # corrupt headers as SyntaxError/ValueError.
     raise SkippedImage(UNDECODABLE, f"{type(e).__name__}: {e}") from None

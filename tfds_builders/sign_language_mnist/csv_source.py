@@ -13,15 +13,19 @@ read.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
+import hashlib
 import io
 import zipfile
+import zlib
 from typing import Iterable
 
+from absl import logging
 from etils import epath
 import numpy as np
 import pandas as pd
+
+from tfds_builders import csv_text
 
 LETTERS = "ABCDEFGHIKLMNOPQRSTUVWXY"
 IMAGE_SIDE = 28
@@ -62,10 +66,21 @@ class SourceFile:
     return f"{self.path}!{self.member}" if self.member else str(self.path)
 
   def read_bytes(self) -> bytes:
+    """The file's bytes.
+
+    Raises:
+      CsvFormatError: The zip archive or its member is corrupt.
+    """
     if self.member is None:
       return self.path.read_bytes()
-    with self.path.open("rb") as f, zipfile.ZipFile(f) as archive:
-      return archive.read(self.member)
+    try:
+      with self.path.open("rb") as f, zipfile.ZipFile(f) as archive:
+        return archive.read(self.member)
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
+            NotImplementedError) as e:
+      # RuntimeError: encrypted; NotImplementedError: unknown compression.
+      raise CsvFormatError(f"{self}: cannot be read from the zip archive "
+                           f"({e}); download it again.") from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,8 +104,10 @@ class ParsedSplit:
 def find_source(root: epath.PathLike, filename: str) -> SourceFile | None:
   """Looks for `filename` under `root`, loose or inside any zip archive.
 
-  Loose files win over archived ones; among several candidates the shortest
-  path wins, so the result does not depend on directory listing order.
+  Several copies (in two folders, twice in one zip, in two zips, loose and
+  zipped) are fine only when they are byte-identical; the shortest path,
+  loose before zipped, is then used, so the result does not depend on
+  directory listing order.
 
   Args:
     root: The manual directory.
@@ -98,32 +115,95 @@ def find_source(root: epath.PathLike, filename: str) -> SourceFile | None:
 
   Returns:
     The file, or None if there is none.
+
+  Raises:
+    CsvFormatError: Copies differ (all are named), or a zip archive under
+      `root` is not readable (it is named).
+  """
+  return single_source(find_copies(root, (filename,)), filename)
+
+
+def find_copies(root: epath.PathLike,
+                filenames: Iterable[str]) -> list[SourceFile]:
+  """Every file under `root` named one of `filenames`, loose or zipped.
+
+  Returns:
+    Loose files first, then archive members; each group by path length.
+
+  Raises:
+    CsvFormatError: A zip archive under `root` is not readable.
   """
   root = epath.Path(root)
+  filenames = set(filenames)
   files = [folder / name for folder, _, names in root.walk() for name in names]
-  loose = sorted((p for p in files if p.name == filename),
-                 key=lambda p: (len(str(p)), str(p)))
-  if loose:
-    return SourceFile(loose[0])
+  found = [SourceFile(p) for p in sorted(
+      (p for p in files if p.name in filenames),
+      key=lambda p: (len(str(p)), str(p)))]
   for archive_path in sorted((p for p in files if p.suffix == ".zip"), key=str):
-    with archive_path.open("rb") as f, zipfile.ZipFile(f) as archive:
-      members = sorted(
-          (n for n in archive.namelist()
-           if n.rsplit("/", 1)[-1] == filename and
-           not n.startswith("__MACOSX/")),
-          key=lambda n: (len(n), n))
-    if members:
-      return SourceFile(archive_path, members[0])
-  return None
+    try:
+      with archive_path.open("rb") as f, zipfile.ZipFile(f) as archive:
+        names = archive.namelist()
+    except (zipfile.BadZipFile, EOFError) as e:
+      raise CsvFormatError(
+          f"{archive_path}: not a readable zip archive ({e}); download it "
+          "again or move it out of the manual directory.") from None
+    found.extend(SourceFile(archive_path, n) for n in sorted(
+        (n for n in names
+         if n.rsplit("/", 1)[-1] in filenames and
+         not n.startswith("__MACOSX/")),
+        key=lambda n: (len(n), n)))
+  return found
+
+
+def single_source(copies: list[SourceFile], what: str) -> SourceFile | None:
+  """The one file among `copies`, which must all hold the same bytes.
+
+  Args:
+    copies: Candidates, preferred first.
+    what: What they are, for the error message.
+
+  Returns:
+    The first copy, or None if there is none.
+
+  Raises:
+    CsvFormatError: The copies differ; every one is named.
+  """
+  if len(copies) > 1:
+    digests = {hashlib.sha256(c.read_bytes()).digest() for c in copies}
+    if len(digests) > 1:
+      listed = "\n  ".join(str(c) for c in copies)
+      raise CsvFormatError(
+          f"{len(copies)} files could be the {what}, and they differ:\n  "
+          f"{listed}\nKeep only the one to build from in the manual "
+          "directory.")
+  return copies[0] if copies else None
 
 
 def _has_header(first_line: bytes) -> bool:
-  first_field = first_line.split(b",", 1)[0].strip()
-  return not first_field.lstrip(b"-").isdigit()
+  """Whether the first line looks like `label,pixel1,...`.
+
+  Only a line none of whose cells is a number is a header; any other line is
+  a data row, parsed or refused with its line number (a first label written
+  `3.0` must not silently drop a row).
+  """
+  cells = [c.strip().strip(b'"').strip() for c in first_line.split(b",")]
+  return bool(cells[0]) and cells[0][:1].isalpha() and not any(
+      _is_number(c) for c in cells)
+
+
+def _is_number(cell: bytes) -> bool:
+  try:
+    float(cell)
+  except ValueError:
+    return False
+  return True
 
 
 def parse_csv(source: SourceFile) -> ParsedSplit:
   """Reads and validates one CSV.
+
+  A UTF-8 byte-order mark is ignored, and LF, CRLF and lone CR all end a
+  line.
 
   Args:
     source: The file to read.
@@ -133,18 +213,24 @@ def parse_csv(source: SourceFile) -> ParsedSplit:
 
   Raises:
     CsvFormatError: naming the file and line of the first row with a wrong
-      column count or a pixel that is not an integer in 0..255.
+      column count or a pixel that is not an integer in 0..255, of bytes
+      that are not UTF-8, or saying that the file has no data row.
   """
-  data = source.read_bytes()
+  data = csv_text.strip_bom(source.read_bytes())
+  if csv_text.has_cr_only_line_ends(data):
+    logging.warning("%s ends its lines with a lone CR (classic Mac OS); "
+                    "read as line breaks.", source)
+  # One line end for the fast reader and for the line numbers alike.
+  data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
   first_line = data.split(b"\n", 1)[0]
   header_lines = 1 if _has_header(first_line) else 0
   table = _fast_read(data, header_lines)
   if table is None:
-    _raise_first_error(source, data, header_lines)
-    raise CsvFormatError(f"{source}:1: could not be parsed as a CSV table of "
-                         f"{NUM_COLUMNS} integer columns")
+    table = _slow_read(source, data, header_lines)
   if not len(table):
-    raise CsvFormatError(f"{source}:{header_lines + 1}: the file has no rows")
+    raise CsvFormatError(
+        f"{source}:{header_lines + 1}: no data rows in {source} (the file is "
+        f"{'only a header' if header_lines else 'empty'}).")
   lines = _line_numbers(data, header_lines)
   if len(lines) != len(table):
     # Only possible with line breaks inside quoted fields, which this format
@@ -186,12 +272,16 @@ def _line_numbers(data: bytes, header_lines: int) -> np.ndarray:
        if i >= header_lines and line.strip()], dtype=np.int64)
 
 
-def _raise_first_error(source: SourceFile, data: bytes,
-                       header_lines: int) -> None:
-  """Rescans row by row and raises CsvFormatError at the first bad row."""
-  text = io.StringIO(data.decode("utf-8", errors="replace"))
-  for index, row in enumerate(csv.reader(text)):
-    line = index + 1
+def _slow_read(source: SourceFile, data: bytes,
+               header_lines: int) -> np.ndarray:
+  """Reads the table row by row, raising CsvFormatError at the first bad row.
+
+  Runs only when the fast reader refused the file; every reason it may have
+  had is checked here, so that the error names the row.
+  """
+  text = csv_text.decode_utf8(data, str(source), CsvFormatError)
+  table = []
+  for line, row in csv_text.rows(text, str(source), CsvFormatError):
     if line <= header_lines or not row or row == [""]:
       continue
     where = f"{source}:{line}"
@@ -199,12 +289,18 @@ def _raise_first_error(source: SourceFile, data: bytes,
       raise CsvFormatError(
           f"{where}: expected {NUM_COLUMNS} columns (label and {NUM_PIXELS} "
           f"pixels), found {len(row)}")
-    _parse_int(row[0], where, "label")
+    label = _parse_int(row[0], where, "label")
+    if not -2**63 <= label < 2**63:
+      raise CsvFormatError(f"{where}: label {label} is outside 0..24")
+    values = [label]
     for column, value in enumerate(row[1:], start=1):
       pixel = _parse_int(value, where, f"pixel{column}")
       if not 0 <= pixel <= 255:
         raise CsvFormatError(
             f"{where}: pixel{column} = {value!r} is outside 0..255")
+      values.append(pixel)
+    table.append(values)
+  return np.array(table, dtype=np.int64).reshape(-1, NUM_COLUMNS)
 
 
 def _parse_int(value: str, where: str, column: str) -> int:
@@ -233,12 +329,26 @@ def detect_scheme(raw_labels: Iterable[np.ndarray]) -> tuple[str, bool]:
   return KAGGLE, bool((seen == len(LETTERS)).any())
 
 
-def to_class_index(split: ParsedSplit, scheme: str) -> np.ndarray:
+def why_contiguous(splits: Iterable[ParsedSplit]) -> str:
+  """Where the label 9 that made `detect_scheme` choose 0-23 is written."""
+  for split in splits:
+    nines = np.flatnonzero(split.raw_labels == _KAGGLE_J)
+    if nines.size:
+      return (f"the contiguous scheme was detected from label 9 at "
+              f"{split.source}:{split.line_numbers[nines[0]]}, which the "
+              "Kaggle scheme (0..24 with 9 unused) never has; one of the two "
+              "labels is wrong")
+  return ""
+
+
+def to_class_index(split: ParsedSplit, scheme: str,
+                   why: str = "") -> np.ndarray:
   """Maps the labels of one split to indices into `LETTERS`.
 
   Args:
     split: A parsed CSV.
     scheme: `kaggle` (0-24, no 9) or `contiguous` (0-23).
+    why: How the scheme was chosen, added to an error.
 
   Returns:
     int64 class indices in 0..23.
@@ -263,5 +373,5 @@ def to_class_index(split: ParsedSplit, scheme: str) -> np.ndarray:
     bad = int(np.argmin(valid))
     raise CsvFormatError(
         f"{split.source}:{split.line_numbers[bad]}: label {labels[bad]} is "
-        f"outside {allowed}")
+        f"outside {allowed}" + (f"; {why}" if why else ""))
   return indices

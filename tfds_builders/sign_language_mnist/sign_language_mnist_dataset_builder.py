@@ -94,8 +94,11 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     manual_dir = epath.Path(dl_manager.manual_dir)
     sources = {
         "train": csv_source.find_source(manual_dir, _TRAIN_FILE),
-        "test": next(filter(None, (csv_source.find_source(manual_dir, name)
-                                   for name in _TEST_FILES)), None),
+        # Both names at once: a test file and a valid file that differ could
+        # come from two copies with different label schemes.
+        "test": csv_source.single_source(
+            csv_source.find_copies(manual_dir, _TEST_FILES),
+            " or ".join(_TEST_FILES)),
     }
     for split, source in sources.items():
       if source is None:
@@ -107,7 +110,10 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     parsed = {split: csv_source.parse_csv(source)
               for split, source in sources.items()}
     scheme = self._resolve_scheme(parsed)
-    labels = {split: csv_source.to_class_index(rows, scheme)
+    why = (csv_source.why_contiguous(parsed.values())
+           if self.builder_config.label_scheme == AUTO and
+           scheme == csv_source.CONTIGUOUS else "")
+    labels = {split: csv_source.to_class_index(rows, scheme, why)
               for split, rows in parsed.items()}
 
     self.info.metadata.update({
