@@ -11,15 +11,16 @@ import tensorflow_datasets as tfds
 import tfds_builders  # pylint: disable=unused-import
 from tfds_builders.cats_dogs import cats_dogs_dataset_builder
 from tfds_builders.cats_dogs import folder_source
+from tfds_builders.cats_dogs import image_checks
 from tfds_builders.cats_dogs import make_sample
 
 
 def _beam_options():
-  # In-process DirectRunner, one worker: the same pipeline as on a cluster
-  # without starting worker processes. `flags=[]` keeps pytest's own
-  # arguments away from Beam's parser.
+  # The DirectRunner's engine, in this process, one worker: the same pipeline
+  # as on a cluster without starting worker processes. `flags=[]` keeps
+  # pytest's own arguments away from Beam's parser.
   return beam.options.pipeline_options.PipelineOptions(
-      flags=[], runner="DirectRunner", direct_num_workers=1,
+      flags=[], runner="FnApiRunner", direct_num_workers=1,
       direct_running_mode="in_memory")
 
 
@@ -52,8 +53,15 @@ def photos(tmp_path_factory):
 
 @pytest.mark.parametrize("config", [cats_dogs_dataset_builder.CATS_DOGS,
                                     cats_dogs_dataset_builder.FOLDER])
-def test_beam_build_equals_in_process_build(photos, tmp_path, config):
+def test_beam_build_equals_in_process_build(photos, tmp_path, config,
+                                            monkeypatch):
   local = _build(photos, tmp_path / "local", config)
+
+  def no_thread_pool(*args, **kwargs):
+    raise AssertionError("images checked in process, not by Beam workers")
+
+  # Beam's workers check the images; the in-process thread pool stays idle.
+  monkeypatch.setattr(image_checks, "ordered_map", no_thread_pool)
   on_beam = _build(photos, tmp_path / "beam", config, _beam_options())
 
   expected = _records(local)
