@@ -38,10 +38,12 @@ _SKIPPED = "skipped"
 
 
 def listing_path(workdir: epath.Path, split: str) -> epath.Path:
+  """Where `CheckImages` writes a split's listing for the workers."""
   return workdir / f"cats_dogs-{split}.listing.jsonl"
 
 
 def summary_path(workdir: epath.Path, split: str) -> epath.Path:
+  """Where the workers' tallies of a split are written."""
   return workdir / f"cats_dogs-{split}.summary.json"
 
 
