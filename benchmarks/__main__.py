@@ -23,7 +23,8 @@ import tempfile
 import traceback
 
 # Each name is a module `benchmarks/<name>_bench.py`.
-MODULES = ("pipeline", "asl_build", "cats_dogs", "trainer")
+MODULES = ("pipeline", "asl_build", "cats_dogs", "cats_dogs_beam",
+           "trainer")
 _DEFAULT_JSON = pathlib.Path(__file__).parent / "results" / "latest.json"
 
 

@@ -24,7 +24,8 @@ class CatsDogsConfig(tfds.core.BuilderConfig):
     max_side: If set, images are shrunk so that their longer side is at most
       this many pixels; None keeps every image's size.
     jpeg_quality: Quality of the images that have to be re-encoded.
-    workers: Decoding threads; None uses every core this process may use.
+    workers: Decoding threads of an in-process build; None uses every core
+      this process may use. A Beam build uses the runner's workers instead.
   """
 
   def __init__(self, *, layout: str = CATS_DOGS, max_side: int | None = None,
@@ -90,6 +91,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
           name=FOLDER, layout=FOLDER,
           description="Any ImageFolder tree; class names from its folders."),
   ]
+  # Set for each build: whether `download_and_prepare` was given Beam options
+  # or a runner, which makes the images be checked by Beam workers.
+  _use_beam = False
 
   def _info(self) -> tfds.core.DatasetInfo:
     config = self.builder_config
@@ -127,6 +131,13 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         "counts": {},
         "skipped_examples": {},
     })
+    if self._use_beam:
+      # Imported only for Beam builds: Beam takes a second to import.
+      from tfds_builders.cats_dogs import beam_build  # pylint: disable=g-import-not-at-top
+      self._beam_sources = sources
+      return {split: beam_build.CheckImages(
+          source, epath.Path(self.data_dir), max_side=config.max_side,
+          quality=config.jpeg_quality) for split, source in sources.items()}
     return {split: self._generate_examples(source)
             for split, source in sources.items()}
 
@@ -157,12 +168,27 @@ class Builder(tfds.core.GeneratorBasedBuilder):
       counts["examples"] += 1
       yield entry.key, {"image": result.jpeg, "label": entry.label,
                         "file_name": entry.key}
-    self.info.metadata["counts"][source.name] = dict(sorted(counts.items()))
-    self.info.metadata["skipped_examples"][source.name] = {
+    self._record_counts(source.name, counts, examples)
+
+  def _record_counts(self, split: str, counts: collections.Counter,
+                     examples: dict[str, list[str]]) -> None:
+    """Puts a split's counts and first skipped keys into the metadata."""
+    self.info.metadata["counts"][split] = dict(sorted(counts.items()))
+    self.info.metadata["skipped_examples"][split] = {
         reason: keys[:20] for reason, keys in sorted(examples.items())}
+
+  def _process_pipeline_result(self, pipeline_result) -> None:
+    """After a Beam build: the workers' tallies into the metadata."""
+    from tfds_builders.cats_dogs import beam_build  # pylint: disable=g-import-not-at-top
+    del pipeline_result  # The tallies are in files; see beam_build.
+    for split, source in self._beam_sources.items():
+      self._record_counts(
+          split, *beam_build.read_summary(source, epath.Path(self.data_dir)))
 
   def _download_and_prepare(self, dl_manager, download_config, **kwargs):
     """Builds every split, then logs what was skipped or overridden."""
+    self._use_beam = (download_config.beam_options is not None or
+                      download_config.beam_runner is not None)
     super()._download_and_prepare(dl_manager, download_config, **kwargs)
     for split, counts in sorted(self.info.metadata.get("counts", {}).items()):
       logging.info("cats_dogs %s: %s", split, ", ".join(
