@@ -238,3 +238,17 @@ def test_each_replica_draws_its_own_augmentation(tmp_path):
   assert result["replicas_differ"]
   assert result["steps_differ"]
   assert result["max_change"] > 0.05  # Augmented, not passed through.
+
+
+def test_a_model_holding_the_augmenter_says_xla_cannot_compile_it():
+  model = keras.Sequential([keras.Input((12, 12, 1)),
+                            ap.make_augmenter(seed=0),
+                            keras.layers.Flatten(), keras.layers.Dense(2)])
+  # What Keras checks before `fit(jit_compile="auto")` XLA-compiles a model
+  # (on machines with an accelerator).
+  assert not all(layer.supports_jit for layer in model._flatten_layers())  # pylint: disable=protected-access
+  model.compile(loss=keras.losses.SparseCategoricalCrossentropy(
+      from_logits=True))
+  history = model.fit(np.zeros((4, 12, 12, 1), np.float32), np.zeros(4),
+                      epochs=1, verbose=0)
+  assert np.isfinite(history.history["loss"][0])
