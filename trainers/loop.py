@@ -199,7 +199,6 @@ class _Run:
         self.augmenter = asl_pipeline.make_augmenter(seed=config.seed)
       self.precise_bn = precise_bn.PreciseBatchNorm(
           self.model, strategy=self.strategy)
-    self._bn_batches = None  # Built on first use: most models have no BN.
     checkpointed = dict(
         model=self.model, optimizer=self.optimizer, step=self.step,
         epoch=self.epoch, train_metrics=self.train_metrics,
@@ -366,9 +365,10 @@ class _Run:
     batches = min(self.config.precise_bn_batches, self.data.steps_per_epoch)
     if not batches or not self.precise_bn.num_layers:
       return
-    if self._bn_batches is None:
-      self._bn_batches = self.data.batchnorm_batches(batches)
-    self.precise_bn(self._bn_batches, batches)
+    # A new dataset each time: a second pass over the same one would be
+    # shuffled anew, and a resumed run (whose first pass this is) would
+    # then compute other statistics than the uninterrupted run.
+    self.precise_bn(self.data.batchnorm_batches(batches), batches)
 
   def _save_and_stop(self, stop, epoch, done, steps):
     path = self.manager.save(checkpoint_number=int(self.step.numpy()))
