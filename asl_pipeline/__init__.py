@@ -16,6 +16,28 @@ Importing the package also imports `tfds_builders`, which registers the
 package's datasets with TFDS.
 """
 
+import sys as _sys
+
+
+def _quiet_own_command() -> None:
+  """Quiets the console when Python runs one of this package's commands.
+
+  `python -m asl_pipeline.preview` (or `.service`) imports this package,
+  and with it TensorFlow, before the command's own code runs; so the
+  command's console is made quiet here (see `trainers.console`). Python
+  sets `sys.argv[0]` to "-m" only while it locates the module to run, so a
+  program that merely imports the library is left alone.
+  """
+  argv = getattr(_sys, "orig_argv", [])
+  if (_sys.argv[:1] == ["-m"] and "-m" in argv[:-1] and
+      argv[argv.index("-m") + 1].startswith(__name__ + ".")):
+    from trainers import console  # pylint: disable=g-import-not-at-top
+    console.quiet(argv[argv.index("-m") + 1:])
+
+
+_quiet_own_command()
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
 from asl_pipeline.augment import make_augmenter
 from asl_pipeline.augment import RandomAffine
 from asl_pipeline.augment import with_augmentation

@@ -16,6 +16,13 @@ from collections.abc import Sequence
 from absl import app
 from absl import flags
 
+from trainers import console
+
+if __name__ == "__main__":
+  # First, before anything loads TensorFlow (see trainers/console.py).
+  console.quiet()
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
 from trainers import introspect
 
 _MODEL = flags.DEFINE_string("model", None, "Training WORKDIR.", required=True)
