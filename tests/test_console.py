@@ -77,10 +77,13 @@ def test_a_quiet_command_shows_its_own_errors_and_no_start_up_noise():
       "from trainers import console\n"
       "console.quiet()\n"
       "import tensorflow as tf\n"
+      "import tensorflow_datasets as tfds\n"
       "from absl import logging\n"
       "logging.set_verbosity(logging.INFO)\n"
       "tf.constant(1) + 1\n"
       "tf.get_logger().info('library detail')\n"
+      "import tempfile, tfds_builders\n"
+      "tfds.builder('sign_language_mnist', data_dir=tempfile.mkdtemp())\n"
       "logging.info('our progress')\n"
       "print('our problem', file=sys.stderr)\n")
   env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
@@ -88,5 +91,6 @@ def test_a_quiet_command_shows_its_own_errors_and_no_start_up_noise():
                           capture_output=True, text=True, timeout=300,
                           check=True)
   assert "our problem" in result.stderr and "our progress" in result.stderr
-  for noise in ("InitializeLog", "cuda drivers", "cuInit", "library detail"):
+  for noise in ("InitializeLog", "cuda drivers", "cuInit", "library detail",
+                "No config specified"):
     assert noise not in result.stderr

@@ -36,6 +36,8 @@ import os
 import subprocess
 import sys
 
+from absl import logging as absl_logging
+
 # Whole lines of C++ start-up noise, as regular expressions (re.search).
 NOISE_LINES = (
     r"^WARNING: All log messages before absl::InitializeLog\(\) is called "
@@ -121,10 +123,11 @@ class _LibraryInfoFilter(logging.Filter):
 
 def _hide_library_info() -> None:
   # TFDS logs through absl's logger, TensorFlow through "tensorflow": a
-  # filter on a logger sees every record logged to it.
+  # filter on a logger sees every record logged to it. absl's logger must
+  # be absl's own (imported above), which names the real caller's file.
   library_filter = _LibraryInfoFilter()
-  for name in ("absl", "tensorflow"):
-    logging.getLogger(name).addFilter(library_filter)
+  absl_logging.get_absl_logger().addFilter(library_filter)
+  logging.getLogger("tensorflow").addFilter(library_filter)
 
 
 def _filter_stderr() -> None:
