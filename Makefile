@@ -25,6 +25,8 @@ $(STAMP): pyproject.toml
 	touch $@
 	@echo "Installed."
 
+# `tfds build` prints each dataset's full DatasetInfo (about 50 lines) on
+# stdout: the demo keeps it in a file and shows the build's log and errors.
 # Sign Language MNIST: sample CSVs -> tfds build -> augmentation preview ->
 # train (export included) -> predict -> evaluate -> pictures of what the
 # network learned. Then the cats/dogs twin: photo folder -> tfds build ->
@@ -35,7 +37,9 @@ demo: install
 	$(PY) -m tfds_builders.sign_language_mnist.make_sample \
 	    --out $(DEMO_DIR)/asl_csv --train_rows 2400 --test_rows 480
 	$(TFDS) build sign_language_mnist --imports=tfds_builders \
-	    --manual_dir=$(DEMO_DIR)/asl_csv --data_dir=$(DEMO_DIR)/tfds
+	    --manual_dir=$(DEMO_DIR)/asl_csv --data_dir=$(DEMO_DIR)/tfds \
+	    > $(DEMO_DIR)/sign_language_mnist_build.txt
+	@echo "Built; the dataset's description: $(DEMO_DIR)/sign_language_mnist_build.txt"
 	$(PY) -m asl_pipeline.preview --dataset sign_language_mnist \
 	    --data_dir $(DEMO_DIR)/tfds --out $(DEMO_DIR)/asl_augmented.png
 	$(PY) -m trainers.asl --flagfile=trainers/configs/asl_demo.flags \
@@ -53,7 +57,9 @@ demo: install
 	$(PY) -m tfds_builders.cats_dogs.make_sample \
 	    --out $(DEMO_DIR)/cats_dogs_photos --per_class 300 --size 160
 	$(TFDS) build cats_dogs --imports=tfds_builders --config=cats_dogs \
-	    --manual_dir=$(DEMO_DIR)/cats_dogs_photos --data_dir=$(DEMO_DIR)/tfds
+	    --manual_dir=$(DEMO_DIR)/cats_dogs_photos --data_dir=$(DEMO_DIR)/tfds \
+	    > $(DEMO_DIR)/cats_dogs_build.txt
+	@echo "Built; the dataset's description: $(DEMO_DIR)/cats_dogs_build.txt"
 	$(PY) -m trainers.cats_dogs --flagfile=trainers/configs/cats_dogs_demo.flags \
 	    --model=mlp_sigmoid --epochs=5 \
 	    --data_dir=$(DEMO_DIR)/tfds --workdir=$(DEMO_DIR)/cats_dogs_mlp
