@@ -7,7 +7,8 @@ PY := $(VENV)/bin/python
 TFDS := $(VENV)/bin/tfds
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo_out
-# Quiet TensorFlow's C++ start-up banner; errors still show.
+# TensorFlow's C++ INFO and WARNING lines; the commands hide the rest of
+# the start-up noise themselves (trainers/console.py).
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: install demo test bench clean
@@ -15,21 +16,30 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@echo "Installing TensorFlow, tensorflow-datasets, TensorBoard and this package"
+	@echo "into $(VENV)/: usually 2-3 minutes the first time (about 1 GB to fetch),"
+	@echo "seconds once pip's cache is warm. pip prints only problems."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m pip install --quiet -e '.[test,bench,tensorboard]'
 	touch $@
+	@echo "Installed."
 
+# `tfds build` prints each dataset's full DatasetInfo (about 50 lines) on
+# stdout: the demo keeps it in a file and shows the build's log and errors.
 # Sign Language MNIST: sample CSVs -> tfds build -> augmentation preview ->
 # train (export included) -> predict -> evaluate -> pictures of what the
 # network learned. Then the cats/dogs twin: photo folder -> tfds build ->
-# a brief CNN run -> predict.
+# brief MLP and CNN runs -> their comparison -> predict.
 demo: install
+	@echo "== Sign Language MNIST: synthetic CSVs, tfds build, training, pictures"
 	rm -rf $(DEMO_DIR)
 	$(PY) -m tfds_builders.sign_language_mnist.make_sample \
 	    --out $(DEMO_DIR)/asl_csv --train_rows 2400 --test_rows 480
-	$(TFDS) build tfds_builders/sign_language_mnist \
-	    --manual_dir=$(DEMO_DIR)/asl_csv --data_dir=$(DEMO_DIR)/tfds
+	$(TFDS) build sign_language_mnist --imports=tfds_builders \
+	    --manual_dir=$(DEMO_DIR)/asl_csv --data_dir=$(DEMO_DIR)/tfds \
+	    > $(DEMO_DIR)/sign_language_mnist_build.txt
+	@echo "Built; the dataset's description: $(DEMO_DIR)/sign_language_mnist_build.txt"
 	$(PY) -m asl_pipeline.preview --dataset sign_language_mnist \
 	    --data_dir $(DEMO_DIR)/tfds --out $(DEMO_DIR)/asl_augmented.png
 	$(PY) -m trainers.asl --flagfile=trainers/configs/asl_demo.flags \
@@ -43,17 +53,27 @@ demo: install
 	$(PY) -m trainers.visualize --model=$(DEMO_DIR)/asl \
 	    --image=$$(ls $(DEMO_DIR)/asl_images/*.png | head -n 1) \
 	    --out=$(DEMO_DIR)/asl/pictures
+	@echo "== Cats and dogs: a photo folder, tfds build, an MLP against a CNN"
 	$(PY) -m tfds_builders.cats_dogs.make_sample \
 	    --out $(DEMO_DIR)/cats_dogs_photos --per_class 300 --size 160
-	$(TFDS) build tfds_builders/cats_dogs --config=cats_dogs \
-	    --manual_dir=$(DEMO_DIR)/cats_dogs_photos --data_dir=$(DEMO_DIR)/tfds
+	$(TFDS) build cats_dogs --imports=tfds_builders --config=cats_dogs \
+	    --manual_dir=$(DEMO_DIR)/cats_dogs_photos --data_dir=$(DEMO_DIR)/tfds \
+	    > $(DEMO_DIR)/cats_dogs_build.txt
+	@echo "Built; the dataset's description: $(DEMO_DIR)/cats_dogs_build.txt"
+	$(PY) -m trainers.cats_dogs --flagfile=trainers/configs/cats_dogs_demo.flags \
+	    --model=mlp_sigmoid --epochs=5 \
+	    --data_dir=$(DEMO_DIR)/tfds --workdir=$(DEMO_DIR)/cats_dogs_mlp
 	$(PY) -m trainers.cats_dogs --flagfile=trainers/configs/cats_dogs_demo.flags \
 	    --data_dir=$(DEMO_DIR)/tfds --workdir=$(DEMO_DIR)/cats_dogs
+	$(PY) -m trainers.compare $(DEMO_DIR)/cats_dogs_mlp $(DEMO_DIR)/cats_dogs \
+	    --out=$(DEMO_DIR)
 	$(PY) -m trainers.sample_images --data_dir=$(DEMO_DIR)/tfds \
 	    --dataset=cats_dogs --out=$(DEMO_DIR)/cats_dogs_images --count=4
 	$(PY) -m trainers.predict --model=$(DEMO_DIR)/cats_dogs \
 	    $(DEMO_DIR)/cats_dogs_images/*
 	@echo "Demo finished: everything is in $(DEMO_DIR)/"
+	@echo "See the training runs in TensorBoard:"
+	@echo "  $(VENV)/bin/tensorboard --logdir $(DEMO_DIR)"
 
 test: install
 	$(PY) -m pytest

@@ -2,17 +2,47 @@
 
     import asl_pipeline as ap
     ds = ap.train_dataset("sign_language_mnist", batch_size=32,
-                          data_dir=..., augment="device", seed=0)
+                          data_dir=..., seed=0, repeat=False)
     ev = ap.eval_dataset("sign_language_mnist", batch_size=256, data_dir=...)
-    augmenter = ap.make_augmenter(seed=0)   # for augment="device"
+    model.fit(ds, epochs=5, validation_data=ev)
+
+    # Augmentation on the accelerator instead of in tf.data:
+    ds = ap.train_dataset(..., augment="device", repeat=False)
+    augmented = ap.with_augmentation(model)   # augments in fit only
+    augmented.compile(...)
+    augmented.fit(ds, epochs=5, validation_data=ev)
 
 Importing the package also imports `tfds_builders`, which registers the
 package's datasets with TFDS.
 """
 
+import sys as _sys
+
+
+def _quiet_own_command() -> None:
+  """Quiets the console when Python runs one of this package's commands.
+
+  `python -m asl_pipeline.preview` (or `.service`) imports this package,
+  and with it TensorFlow, before the command's own code runs; so the
+  command's console is made quiet here (see `trainers.console`). Python
+  sets `sys.argv[0]` to "-m" only while it locates the module to run, so a
+  program that merely imports the library is left alone.
+  """
+  argv = getattr(_sys, "orig_argv", [])
+  if (_sys.argv[:1] == ["-m"] and "-m" in argv[:-1] and
+      argv[argv.index("-m") + 1].startswith(__name__ + ".")):
+    from trainers import console  # pylint: disable=g-import-not-at-top
+    console.quiet(argv[argv.index("-m") + 1:])
+
+
+_quiet_own_command()
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
 from asl_pipeline.augment import make_augmenter
 from asl_pipeline.augment import RandomAffine
+from asl_pipeline.augment import with_augmentation
 from asl_pipeline.pipeline import AUGMENT_MODES
+from asl_pipeline.pipeline import LABEL_MODES
 from asl_pipeline.pipeline import eval_dataset
 from asl_pipeline.pipeline import train_dataset
 from asl_pipeline.sources import DatasetInfo
@@ -22,6 +52,7 @@ from asl_pipeline.sources import package_datasets
 __all__ = [
     "AUGMENT_MODES",
     "DatasetInfo",
+    "LABEL_MODES",
     "RandomAffine",
     "eval_dataset",
     "info",
@@ -30,6 +61,7 @@ __all__ = [
     "service",
     "start_local_cluster",
     "train_dataset",
+    "with_augmentation",
 ]
 
 # `service` and `start_local_cluster` load on first use: importing the module

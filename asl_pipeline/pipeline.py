@@ -18,7 +18,9 @@ from asl_pipeline import augment as augment_lib
 from asl_pipeline import ops
 from asl_pipeline import sources
 
-AUGMENT_MODES = ("device", "pipeline", "none")
+AUGMENT_MODES = ("pipeline", "device", "none")
+# The label forms of keras.utils.image_dataset_from_directory.
+LABEL_MODES = ("int", "categorical", "binary")
 
 
 def _check_batch_size(batch_size) -> int:
@@ -30,6 +32,16 @@ def _check_batch_size(batch_size) -> int:
   if isinstance(batch_size, bool) or value is None or value <= 0:
     raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
   return value
+
+
+def _check_label_mode(label_mode: str, name: str, num_classes: int) -> None:
+  if label_mode not in LABEL_MODES:
+    raise ValueError(f"label_mode must be one of {LABEL_MODES}, got "
+                     f"{label_mode!r}.")
+  if label_mode == "binary" and num_classes != 2:
+    raise ValueError(
+        f"label_mode='binary' needs 2 classes; {name!r} has {num_classes}. "
+        "Use label_mode='int' or 'categorical'.")
 
 
 def _decode(name: str, data_dir: str | None,
@@ -62,23 +74,40 @@ def _decode(name: str, data_dir: str | None,
   return (lambda example: to_tuple(example_op(example))), decodes_jpeg
 
 
-def _to_float(images, labels):
-  return ops.normalize(images), labels
+def _batch_op(label_mode: str, num_classes: int):
+  """Batched `(uint8 images, int labels)` -> float images, labels as asked.
+
+  One op per batch, not per image: the float conversion and the label
+  encoding are vectorized over the whole batch.
+  """
+  def apply(images, labels):
+    if label_mode == "categorical":
+      labels = tf.one_hot(labels, num_classes, dtype=tf.float32)
+    elif label_mode == "binary":
+      # [batch, 1] floats, as Keras's binary_crossentropy and a 1-unit
+      # sigmoid output expect.
+      labels = tf.cast(labels, tf.float32)[:, tf.newaxis]
+    return ops.normalize(images), labels
+  return apply
 
 
 def train_dataset(name: str, *, batch_size: int, split: str = "train",
                   data_dir: str | None = None,
                   image_size: int | Sequence[int] | None = None,
-                  augment: str = "device", seed: int = 0,
+                  augment: str = "pipeline", seed: int = 0,
                   shuffle_buffer: int | None = None, cache: bool = True,
+                  repeat: bool = True, label_mode: str = "int",
                   input_context: tf.distribute.InputContext | None = None,
                   start_batch: int = 0) -> tf.data.Dataset:
-  """An endless, shuffled, batched training stream of `(images, labels)`.
+  """A shuffled, augmented, batched training stream of `(images, labels)`.
 
   Images are float32 in [0, 1], `[batch, height, width, channels]` with a
-  fully static shape (the last partial batch is dropped); labels are int32
-  class indices. The stream repeats forever: count steps (e.g.
-  `model.fit(ds, steps_per_epoch=n // batch_size)`). Each pass over the data
+  fully static shape (the last partial batch is dropped). By default the
+  stream repeats forever: count steps
+  (`model.fit(ds, steps_per_epoch=n // batch_size, epochs=...)`). With
+  `repeat=False` it is one pass over the split, of known length, which
+  `model.fit(ds, epochs=...)` iterates once per epoch, as it does a
+  `keras.utils.image_dataset_from_directory` dataset. Either way each pass
   gets a new order and, with `augment="pipeline"`, new augmentations; the
   same `seed` replays the same batches.
 
@@ -90,14 +119,23 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
     data_dir: The TFDS data directory; None means TFDS's default.
     image_size: None keeps the stored size; an int or `(height, width)`
       scales the image (aspect kept) and crops its center to that size.
-    augment: `"device"` leaves batches un-augmented for the trainer to
-      augment inside its step (on the accelerator); `"pipeline"` augments
-      whole batches here, on the CPU; `"none"` never augments.
+    augment: `"pipeline"` (default) augments whole batches here, in
+      tf.data, on the CPU. `"device"` leaves batches un-augmented for a
+      caller that augments on the accelerator: put `make_augmenter()` in
+      front of the model (`with_augmentation(model)`), or call it in a
+      custom training step as the package's trainers do. `"none"` never
+      augments.
     seed: Seeds file order, shuffling and augmentation; None leaves them
       unseeded (different on every call).
     shuffle_buffer: Examples in the shuffle buffer; None shuffles the whole
       split when cached, else up to 10,000 examples.
     cache: Keep decoded (and resized) images in memory after the first pass.
+    repeat: True repeats forever; False gives one pass per iteration, with
+      a known length (`len(ds)`).
+    label_mode: `"int"`: int32 class indices `[batch]`; `"categorical"`:
+      one-hot float32 `[batch, num_classes]`; `"binary"` (2 classes only):
+      float32 `[batch, 1]` of 0s and 1s. As in
+      `keras.utils.image_dataset_from_directory`.
     input_context: From `tf.distribute`; this pipeline then reads only its
       own, disjoint slice of the split.
     start_batch: Start the stream at this batch (0-based) of the stream the
@@ -120,6 +158,8 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
   if shuffle_buffer is not None and shuffle_buffer <= 0:
     raise ValueError(f"shuffle_buffer must be positive or None, got "
                      f"{shuffle_buffer!r}.")
+  num_classes = sources.info(name, data_dir).num_classes
+  _check_label_mode(label_mode, name, num_classes)
   decode, decodes_jpeg = _decode(name, data_dir, image_size)
   if input_context is not None:
     batch_size = input_context.get_per_replica_batch_size(batch_size)
@@ -136,15 +176,18 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
 
   # Decode and resize per example, in parallel: the only per-image work.
   ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+  # The split's length, so that a one-pass dataset has a known `len()`.
+  ds = ds.apply(tf.data.experimental.assert_cardinality(count))
   # Cache after decoding, so later epochs skip file reading and resizing.
   if cache:
     ds = ds.cache()
   # Seeded shuffle, reshuffled on each pass: new order per epoch, same
   # sequence of orders for the same seed.
   ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-  # Repeat after shuffling so epochs never mix, and so the stream (and a
-  # seeded augmentation) never restarts from its first state.
-  ds = ds.repeat()
+  if repeat:
+    # Repeat after shuffling so epochs never mix, and so the stream (and a
+    # seeded augmentation) never restarts from its first state.
+    ds = ds.repeat()
   if start_batch:
     # Resume mid-stream: skip the examples of the first batches before
     # batching, so they cost a cache read each, not a batch and a transform.
@@ -153,13 +196,13 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
   # retrace of a compiled step on the last batch.
   ds = ds.batch(batch_size, drop_remainder=True,
                 num_parallel_calls=tf.data.AUTOTUNE)
+  to_float = _batch_op(label_mode, num_classes)
   if augment == "pipeline":
     # Float conversion and augmentation of whole batches, in one map: one
     # op call per batch, not per image, and one dataset stage, not two.
-    ds = _normalize_and_augment(ds, seed, start_batch)
+    ds = _normalize_and_augment(ds, seed, to_float, start_batch)
   else:
-    # One float conversion per batch instead of one per image.
-    ds = ds.map(_to_float, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
   # Overlap input work with the training step.
   ds = ds.prefetch(tf.data.AUTOTUNE)
   return ds.with_options(_unfused_shuffle_and_repeat())
@@ -180,37 +223,43 @@ def _unfused_shuffle_and_repeat() -> tf.data.Options:
 
 
 def _normalize_and_augment(ds: tf.data.Dataset, seed: int,
-                           start_batch: int = 0) -> tf.data.Dataset:
-  """Normalizes and augments batches, seeding each from its batch index.
+                           to_float, start_batch: int = 0) -> tf.data.Dataset:
+  """Normalizes and augments batches, each from a seed of its own.
 
-  A stateless seed made of (seed, batch index) keeps augmentation
+  Each batch's stateless seed pairs `seed` with a draw from a seeded random
+  stream that draws anew on every iteration of the dataset: augmentation is
   reproducible even with batches augmented in parallel, and new on every
-  batch of every pass over the data.
+  batch of every pass, including passes that `model.fit` starts by
+  iterating a one-pass dataset again.
   """
   if seed is None:
     # Unseeded as asked, but batch seeds still need a number to start from.
     seed = random.SystemRandom().randrange(2**31)
   augmenter = augment_lib.make_augmenter(seed=seed)
+  draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+  # A stream resumed at `start_batch` takes the draws of its batches.
+  draws = draws.skip(start_batch)
 
-  def apply(index, batch):
-    images, labels = batch
-    batch_seed = tf.stack([tf.constant(seed, tf.int64), index])
-    return augmenter.augment(ops.normalize(images), batch_seed), labels
+  def apply(batch, draw):
+    images, labels = to_float(*batch)
+    batch_seed = tf.stack([tf.constant(seed, tf.int64), draw])
+    return augmenter.augment(images, batch_seed), labels
 
-  # Batch indices count from the start of the stream, resumed or not.
-  return ds.enumerate(start=start_batch).map(
+  return tf.data.Dataset.zip(ds, draws).map(
       apply, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def eval_dataset(name: str, *, batch_size: int, split: str = "test",
                  data_dir: str | None = None,
-                 image_size: int | Sequence[int] | None = None
+                 image_size: int | Sequence[int] | None = None,
+                 label_mode: str = "int", assert_cardinality: bool = True
                  ) -> tf.data.Dataset:
   """One ordered pass over `split` as batches of `(images, labels)`.
 
-  Same elements as `train_dataset` (float32 images in [0, 1], int32
-  labels), in file order, never augmented, and keeping the last partial
-  batch so that every example is evaluated once.
+  Same elements as `train_dataset` (float32 images in [0, 1], labels as
+  `label_mode` says), in file order, never augmented, and keeping the last
+  partial batch so that every example is evaluated once. Its length is
+  known (`len(ds)`), so Keras shows progress and never runs out of data.
 
   Args:
     name: A TFDS dataset, e.g. `sign_language_mnist`.
@@ -218,6 +267,10 @@ def eval_dataset(name: str, *, batch_size: int, split: str = "test",
     split: Any TFDS split string.
     data_dir: The TFDS data directory; None means TFDS's default.
     image_size: As in `train_dataset`.
+    label_mode: As in `train_dataset`.
+    assert_cardinality: False leaves the length unknown and unchecked, for
+      a reader that sees only part of the split (a tf.data service worker
+      in "distributed_epoch" mode).
 
   Returns:
     A finite `tf.data.Dataset`.
@@ -227,16 +280,22 @@ def eval_dataset(name: str, *, batch_size: int, split: str = "test",
     FileNotFoundError: the dataset is not built in `data_dir`.
   """
   batch_size = _check_batch_size(batch_size)
+  num_classes = sources.info(name, data_dir).num_classes
+  _check_label_mode(label_mode, name, num_classes)
   decode, decodes_jpeg = _decode(name, data_dir, image_size)
-  ds, _ = sources.load(name, split=split, data_dir=data_dir,
-                       decode_image=not decodes_jpeg)
+  ds, count = sources.load(name, split=split, data_dir=data_dir,
+                           decode_image=not decodes_jpeg)
   # Decode and resize per example, in parallel.
   ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+  if assert_cardinality:
+    # The split's length, so that Keras knows when a pass ends.
+    ds = ds.apply(tf.data.experimental.assert_cardinality(count))
   # Evaluation re-reads the same split every epoch: keep it decoded.
   ds = ds.cache()
   # Keep the partial batch: evaluation must see every example exactly once.
   ds = ds.batch(batch_size, num_parallel_calls=tf.data.AUTOTUNE)
   # One float conversion per batch instead of one per image.
-  ds = ds.map(_to_float, num_parallel_calls=tf.data.AUTOTUNE)
+  ds = ds.map(_batch_op(label_mode, num_classes),
+              num_parallel_calls=tf.data.AUTOTUNE)
   # Overlap input work with the evaluation step.
   return ds.prefetch(tf.data.AUTOTUNE)

@@ -132,9 +132,10 @@ def distribute(dataset: tf.data.Dataset,
   source between them, so every example is visited once per epoch in total,
   whatever the number of workers. Elements arrive in no fixed order, and each
   worker batches its own share, so the last batch of each worker's share may
-  be partial unless the dataset drops remainders or repeats. A TFDS source
-  must be read with `tfds.ReadConfig(assert_cardinality=False)`: each worker
-  reads only part of it, which TFDS's cardinality check rejects.
+  be partial unless the dataset drops remainders or repeats. A dataset that
+  asserts its length cannot be split so: read a TFDS source with
+  `tfds.ReadConfig(assert_cardinality=False)` and build
+  `eval_dataset(..., assert_cardinality=False)`.
 
   Trainers that read with several consumers (one per replica, e.g. from
   `strategy.distribute_datasets_from_function`) should pass the same
@@ -158,12 +159,22 @@ def distribute(dataset: tf.data.Dataset,
     A dataset yielding the elements produced by the service.
 
   Raises:
-    ValueError: `service` is malformed or `processing_mode` unknown.
+    ValueError: `service` is malformed, `processing_mode` unknown, or the
+      dataset asserts a length that "distributed_epoch" workers cannot meet.
     ConnectionError: no dispatcher listens at `service`.
   """
   if processing_mode not in PROCESSING_MODES:
     raise ValueError(f"processing_mode={processing_mode!r} is not one of "
                      f"{sorted(PROCESSING_MODES)}")
+  if processing_mode == "distributed_epoch" and _asserts_cardinality(dataset):
+    # Said here, not as "expected N elements but contained only M" from a
+    # worker in the middle of the first pass.
+    raise ValueError(
+        "The dataset asserts its length (assert_cardinality), but each "
+        "tf.data service worker in \"distributed_epoch\" mode reads only "
+        "part of it. Build it without the assertion, e.g. "
+        "asl_pipeline.eval_dataset(..., assert_cardinality=False) or "
+        "tfds.ReadConfig(assert_cardinality=False).")
   host, port = parse_address(service)
   wait_for_dispatcher(service, timeout_s)
   # Brackets again for IPv6 hosts, as gRPC expects them.
@@ -173,6 +184,17 @@ def distribute(dataset: tf.data.Dataset,
       service=f"{_PROTOCOL}://{host_text}:{port}",
       job_name=job_name,
       max_outstanding_requests=max_outstanding_requests))
+
+
+def _asserts_cardinality(dataset: tf.data.Dataset) -> bool:
+  """Whether `dataset`'s graph holds an AssertCardinalityDataset op."""
+  # pylint: disable-next=protected-access
+  graph = tf.compat.v1.GraphDef.FromString(
+      dataset._as_serialized_graph().numpy())
+  nodes = list(graph.node)
+  for function in graph.library.function:
+    nodes.extend(function.node_def)
+  return any(node.op == "AssertCardinalityDataset" for node in nodes)
 
 
 def start_dispatcher(port: int = 0,

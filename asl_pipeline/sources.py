@@ -69,7 +69,8 @@ def builder(name: str, data_dir: str | None = None) -> tfds.core.DatasetBuilder:
   if not result.is_prepared():
     base = name.split("/")[0]
     where = data_dir or "~/tensorflow_datasets"
-    command = f"tfds build tfds_builders/{base} --data_dir={where}"
+    command = (f"tfds build {base} --imports=tfds_builders "
+               f"--data_dir={where}")
     if result.MANUAL_DOWNLOAD_INSTRUCTIONS:
       command += " --manual_dir=<folder with the source files>"
     raise FileNotFoundError(

@@ -252,3 +252,45 @@ def test_a_model_holding_the_augmenter_says_xla_cannot_compile_it():
   history = model.fit(np.zeros((4, 12, 12, 1), np.float32), np.zeros(4),
                       epochs=1, verbose=0)
   assert np.isfinite(history.history["loss"][0])
+
+
+class _Recorder(keras.layers.Layer):
+  """Keeps the last batch it saw, to show what the model was fed."""
+
+  def build(self, input_shape):
+    self.seen = self.add_weight(shape=(8, *input_shape[1:]), initializer="zeros",
+                                trainable=False, name="seen")
+
+  def call(self, inputs):
+    self.seen.assign(inputs)
+    return inputs
+
+
+def test_with_augmentation_augments_in_fit_only():
+  rng = np.random.default_rng(0)
+  images = rng.random((8, 28, 28, 1), np.float32)
+  labels = np.arange(8) % 3
+  recorder = _Recorder()
+  model = keras.Sequential([keras.Input((28, 28, 1)), recorder,
+                            keras.layers.Flatten(), keras.layers.Dense(3)])
+  augmented = ap.with_augmentation(model, seed=0)
+  assert augmented.input_shape == (None, 28, 28, 1)
+  # model.fit(jit_compile="auto") must not try XLA on the augmenter.
+  assert not keras.src.trainers.trainer.model_supports_jit(augmented)
+  augmented.compile("sgd", keras.losses.SparseCategoricalCrossentropy(
+      from_logits=True))
+  augmented.fit(images, labels, batch_size=8, epochs=1, shuffle=False,
+                verbose=0)
+  assert not np.allclose(recorder.seen.numpy(), images, atol=1e-3)
+  augmented.evaluate(images, labels, batch_size=8, verbose=0)
+  np.testing.assert_allclose(recorder.seen.numpy(), images)
+  augmented.predict(images, batch_size=8, verbose=0)
+  np.testing.assert_allclose(recorder.seen.numpy(), images)
+
+
+def test_with_augmentation_takes_a_layer_or_its_arguments():
+  model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten()])
+  chain = ap.make_augmenter(fused=False)
+  assert ap.with_augmentation(model, chain).layers[0] is chain
+  with pytest.raises(ValueError, match="not both"):
+    ap.with_augmentation(model, chain, seed=1)

@@ -226,7 +226,9 @@ def test_model_fit_trains_on_the_dataset_directly(indexed_dir):
                             keras.layers.Dense(24, activation="softmax")])
   model.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy",
                 metrics=["accuracy"])
-  ds = ap.train_dataset("label_columns", batch_size=32, data_dir=indexed_dir)
+  # A label that is a column's position does not survive flips and shifts.
+  ds = ap.train_dataset("label_columns", batch_size=32, data_dir=indexed_dir,
+                        augment="none")
   ev = ap.eval_dataset("label_columns", batch_size=64, data_dir=indexed_dir)
   history = model.fit(ds, steps_per_epoch=15, epochs=3, validation_data=ev,
                       verbose=0)
@@ -324,5 +326,100 @@ def test_unknown_dataset_lists_the_known_ones(tmp_path):
 
 
 def test_unbuilt_dataset_gives_the_build_command(tmp_path):
-  with pytest.raises(FileNotFoundError, match="tfds build tfds_builders/"):
+  # The by-name form: it works wherever the package is installed, not only
+  # in a checkout.
+  with pytest.raises(FileNotFoundError,
+                     match="tfds build sign_language_mnist "
+                     "--imports=tfds_builders"):
     ap.eval_dataset(NAME, batch_size=8, data_dir=str(tmp_path))
+
+
+def test_the_default_augments_for_model_fit_users(asl_data_dir):
+  # Called as model.fit users do, without naming augment: the batches must
+  # be augmented, not silently left for an augmenter that never runs.
+  default = ap.train_dataset(NAME, batch_size=32, data_dir=asl_data_dir,
+                             shuffle_buffer=1)
+  plain = ap.train_dataset(NAME, batch_size=32, data_dir=asl_data_dir,
+                           shuffle_buffer=1, augment="none")
+  (xd, yd), = _take(default, 1)
+  (xp, yp), = _take(plain, 1)
+  np.testing.assert_array_equal(yd, yp)
+  assert not np.allclose(xd, xp)
+
+
+def test_lengths_are_known(indexed_dir):
+  ev = ap.eval_dataset("indexed_squares", split="train", batch_size=100,
+                       data_dir=indexed_dir)
+  assert len(ev) == 3 == len(list(ev))
+  one_pass = ap.train_dataset("indexed_squares", batch_size=24,
+                              data_dir=indexed_dir, repeat=False)
+  assert len(one_pass) == NUM_INDEXED // 24
+  endless = ap.train_dataset("indexed_squares", batch_size=24,
+                             data_dir=indexed_dir)
+  assert endless.cardinality() == tf.data.INFINITE_CARDINALITY
+
+
+def test_one_pass_dataset_reshuffles_and_reaugments_each_pass(asl_data_dir,
+                                                              indexed_dir):
+  ds = ap.train_dataset("indexed_squares", batch_size=24, data_dir=indexed_dir,
+                        repeat=False, seed=5)
+  passes = [np.concatenate([_example_ids(x) for x, _ in _take(ds, 99)])
+            for _ in range(2)]
+  for ids in passes:
+    np.testing.assert_array_equal(np.sort(ids), np.arange(NUM_INDEXED))
+  assert not np.array_equal(passes[0], passes[1])
+  # File order (shuffle_buffer=1): only augmentation tells passes apart, and
+  # a fresh dataset with the same seed replays the same passes.
+  def first_batch_of_two_passes():
+    ds = ap.train_dataset(NAME, batch_size=32, data_dir=asl_data_dir,
+                          repeat=False, shuffle_buffer=1, seed=5)
+    return [_take(ds, 1)[0] for _ in range(2)]
+  (x1, y1), (x2, y2) = first_batch_of_two_passes()
+  np.testing.assert_array_equal(y1, y2)
+  assert not np.allclose(x1, x2)
+  (r1, _), (r2, _) = first_batch_of_two_passes()
+  np.testing.assert_array_equal(x1, r1)
+  np.testing.assert_array_equal(x2, r2)
+
+
+def test_model_fit_with_epochs_alone(indexed_dir, recwarn):
+  # As with keras.utils.image_dataset_from_directory: no steps_per_epoch,
+  # each epoch is one pass, and validation never "runs out of data".
+  keras.utils.set_random_seed(0)
+  model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                            keras.layers.Dense(24, activation="softmax")])
+  model.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy",
+                metrics=["accuracy"])
+  ds = ap.train_dataset("label_columns", batch_size=32, data_dir=indexed_dir,
+                        repeat=False, augment="none")
+  ev = ap.eval_dataset("label_columns", batch_size=64, data_dir=indexed_dir)
+  history = model.fit(ds, epochs=3, validation_data=ev, verbose=0)
+  assert len(history.history["val_accuracy"]) == 3
+  assert int(model.optimizer.iterations) == 3 * (480 // 32)
+  assert not [w for w in recwarn if "ran out of data" in str(w.message)]
+
+
+def test_label_modes(indexed_dir):
+  kwargs = dict(batch_size=4, data_dir=indexed_dir, image_size=12)
+  ints = ap.eval_dataset("varied_rects", split="train", **kwargs)
+  (_, labels), = _take(ints, 1)
+  assert labels.dtype == np.int32 and labels.shape == (4,)
+  for mode, shape in (("categorical", (4, 2)), ("binary", (4, 1))):
+    for ds in (ap.eval_dataset("varied_rects", split="train",
+                               label_mode=mode, **kwargs),
+               ap.train_dataset("varied_rects", label_mode=mode,
+                                shuffle_buffer=1, augment="pipeline",
+                                **kwargs)):
+      assert ds.element_spec[1].shape[1:] == shape[1:]
+      assert ds.element_spec[1].dtype == tf.float32
+      (_, encoded), = _take(ds, 1)
+      assert encoded.shape == shape
+      expected = (np.eye(2)[labels] if mode == "categorical"
+                  else labels[:, None])
+      np.testing.assert_array_equal(encoded, expected)
+  with pytest.raises(ValueError, match="label_mode='binary' needs 2 classes"):
+    ap.train_dataset("indexed_squares", batch_size=4, data_dir=indexed_dir,
+                     label_mode="binary")
+  with pytest.raises(ValueError, match="label_mode must be one of"):
+    ap.eval_dataset("indexed_squares", batch_size=4, data_dir=indexed_dir,
+                    label_mode="sparse")

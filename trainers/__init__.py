@@ -9,4 +9,5 @@ Entry points (each `python -m ...`):
   trainers.compare        several runs side by side: curves and a table
   trainers.sample_images  a few dataset images as PNG files, to try predict on
   trainers.launch_local   N multi-worker processes on this machine
+  trainers.configs        the shipped flagfiles and where they are installed
 """

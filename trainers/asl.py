@@ -11,11 +11,15 @@ run resumes it. See `trainers.loop` for what the WORKDIR receives.
 
 from __future__ import annotations
 
+import sys
+
 from absl import app
 from absl import flags
 
 from trainers import cli
 from trainers import config as config_lib
+from trainers import configs
+from trainers import console
 from trainers import flags as trainer_flags
 
 DEFAULTS = config_lib.Config(dataset="sign_language_mnist")
@@ -29,4 +33,6 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main, flags_parser=cli.parse_flags)
+  console.quiet()
+  app.run(main, argv=configs.resolve_argv(sys.argv),
+          flags_parser=cli.parse_flags)

@@ -12,11 +12,15 @@ resuming are those of `trainers.asl`; `python -m trainers.compare WORKDIR
 
 from __future__ import annotations
 
+import sys
+
 from absl import app
 from absl import flags
 
 from trainers import cli
 from trainers import config as config_lib
+from trainers import configs
+from trainers import console
 from trainers import flags as trainer_flags
 
 DEFAULTS = config_lib.Config(dataset="cats_dogs", model="simple_cnn",
@@ -46,4 +50,6 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main, flags_parser=cli.parse_flags)
+  console.quiet()
+  app.run(main, argv=configs.resolve_argv(sys.argv),
+          flags_parser=cli.parse_flags)

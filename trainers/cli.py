@@ -13,7 +13,6 @@ flags are valid.
 from __future__ import annotations
 
 from collections.abc import Sequence
-import os
 import pathlib
 import sys
 
@@ -24,40 +23,10 @@ from trainers import flags as trainer_flags
 
 # absl's exit status for a command-line mistake.
 USAGE_EXIT_CODE = 2
-# The flagfiles shipped with the package, found by bare name from anywhere:
-# `--flagfile=asl` is `trainers/configs/asl.flags`.
-CONFIG_DIR = pathlib.Path(__file__).resolve().parent / "configs"
-
-
-def resolve_flagfiles(argv: Sequence[str]) -> list[str]:
-  """Lets `--flagfile=NAME` name a shipped config from any directory.
-
-  Args:
-    argv: The command line.
-
-  Returns:
-    `argv`, with each `--flagfile=NAME` that is not an existing file but
-    names a shipped config (`NAME` or `NAME.flags` in `CONFIG_DIR`)
-    replaced by that config's path.
-  """
-  resolved = []
-  for arg in argv:
-    prefix, _, value = arg.partition("=")
-    if prefix in ("--flagfile", "-flagfile") and value and not os.path.exists(
-        value):
-      name = pathlib.PurePath(value).name
-      for candidate in (CONFIG_DIR / name, CONFIG_DIR / f"{name}.flags"):
-        if candidate.is_file():
-          arg = f"{prefix}={candidate}"
-          break
-    resolved.append(arg)
-  return resolved
-
-
 def parse_flags(argv: Sequence[str]) -> list[str]:
-  """The `flags_parser` of `absl.app.run`: shipped flagfiles by name."""
+  """The `flags_parser` of `absl.app.run`: a flag error is one line."""
   try:
-    return flags.FLAGS(resolve_flagfiles(argv))
+    return flags.FLAGS(argv)
   except flags.Error as e:
     _usage_error(str(e))
 

@@ -18,6 +18,13 @@ from typing import Any
 from absl import app
 from absl import flags
 
+from trainers import console
+
+if __name__ == "__main__":
+  # First, before anything loads TensorFlow (see trainers/console.py).
+  console.quiet()
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
 from trainers import plots
 
 _OUT = flags.DEFINE_string("out", ".", "Directory for comparison.png/.md.")

@@ -155,9 +155,11 @@ class DataSpec:
     c = self.config
     # eval_dataset is the public one-pass reader (decoded, resized, cached,
     # float); unbatched, it is the split's examples in file order.
+    # Without the length assertion: each service worker reads only part.
     ds = asl_pipeline.eval_dataset(
         c.dataset, batch_size=max(batch_size, 256), split=c.train_split,
-        data_dir=c.data_dir, image_size=c.image_size).unbatch()
+        data_dir=c.data_dir, image_size=c.image_size,
+        assert_cardinality=False).unbatch()
     # Unseeded: a seeded shuffle would replay one order on every pass, each
     # pass being a fresh instance of this graph on a service worker.
     ds = ds.shuffle(_SERVICE_SHUFFLE_BUFFER)

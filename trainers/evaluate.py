@@ -12,6 +12,13 @@ import pathlib
 from absl import app
 from absl import flags
 
+from trainers import console
+
+if __name__ == "__main__":
+  # First, before anything loads TensorFlow (see trainers/console.py).
+  console.quiet()
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
 import asl_pipeline
 from trainers import evaluation
 from trainers import introspect

@@ -52,8 +52,9 @@ def first_conv_filters(model: keras.Model) -> tuple[str, np.ndarray]:
     model: A model with at least one top-level Conv2D layer.
 
   Returns:
-    `(layer name, filters)`: [filters, kh, kw] for one input channel, or
-    [filters, kh, kw, 3] scaled to [0, 1] for RGB input.
+    `(layer name, filters)`: the weights as [filters, kh, kw] for one input
+    channel (or the mean over channels other than 3), or
+    [filters, kh, kw, 3] for RGB input.
   """
   layers = conv_layers(model)
   if not layers:
@@ -61,9 +62,7 @@ def first_conv_filters(model: keras.Model) -> tuple[str, np.ndarray]:
   kernel = np.asarray(layers[0].kernel)  # [kh, kw, in, out]
   filters = np.moveaxis(kernel, -1, 0)
   if filters.shape[-1] == 3:
-    low = filters.min(axis=(1, 2, 3), keepdims=True)
-    high = filters.max(axis=(1, 2, 3), keepdims=True)
-    return layers[0].name, (filters - low) / np.maximum(high - low, 1e-12)
+    return layers[0].name, filters
   return layers[0].name, filters.mean(axis=-1)
 
 
@@ -122,16 +121,14 @@ def write_pictures(workdir: str | pathlib.Path,
   workdir, out_dir = pathlib.Path(workdir), pathlib.Path(out_dir)
   model, _ = load_run(workdir)
   name, filters = first_conv_filters(model)
-  written = [plots.plot_grid(
-      filters, [str(i) for i in range(len(filters))],
-      f"{name}: {len(filters)} filters", out_dir / f"filters_{name}.png",
-      cmap="gray")]
+  written = [plots.plot_filters(
+      filters, out_dir / f"filters_{name}.png",
+      f"{name}: {len(filters)} filters")]
   image = load_image(image_path, model)
   for name, maps in feature_maps(model, image):
-    written.append(plots.plot_grid(
-        maps, [str(i) for i in range(len(maps))],
-        f"{name}: {len(maps)} feature maps of {pathlib.Path(image_path).name}",
-        out_dir / f"feature_maps_{name}.png"))
+    written.append(plots.plot_feature_maps(
+        maps, out_dir / f"feature_maps_{name}.png",
+        f"{name}: {len(maps)} feature maps of {pathlib.Path(image_path).name}"))
   metrics_path = workdir / "metrics.json"
   if metrics_path.exists():
     history = json.loads(metrics_path.read_text()).get("history")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 import math
+import os
 import pathlib
 from typing import Any
 
@@ -18,10 +19,32 @@ matplotlib.use("Agg")
 from matplotlib import pyplot as plt
 import numpy as np
 
+# Diverging: weights below and above zero in opposite hues, zero white.
+FILTER_CMAP = "RdBu_r"
+
+def best_epoch(history: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+  """The record of the first epoch with the highest validation accuracy.
+
+  Args:
+    history: `metrics.json`'s "history" records.
+
+  Returns:
+    That record, or None when no epoch was validated.
+  """
+  validated = [h for h in history if h.get("val_accuracy") is not None]
+  if not validated:
+    return None
+  # max() keeps the first of equal values: the earliest best epoch.
+  return max(validated, key=lambda h: h["val_accuracy"])
+
 
 def plot_curves(history: Sequence[Mapping[str, Any]],
                 path: str | pathlib.Path) -> pathlib.Path:
-  """Loss and accuracy per epoch, train vs validation, side by side.
+  """Loss and accuracy per epoch, train vs validation, best epoch marked.
+
+  The best epoch (first highest validation accuracy, the one whose weights
+  a run keeps) gets a dashed vertical line on both panels and a star on the
+  validation accuracy.
 
   Args:
     history: `metrics.json`'s "history" records.
@@ -33,6 +56,7 @@ def plot_curves(history: Sequence[Mapping[str, Any]],
   if not history:
     raise ValueError("No epochs in the history; nothing to plot.")
   epochs = [h["epoch"] for h in history]
+  best = best_epoch(history)
   fig, axes = plt.subplots(1, 2, figsize=(10, 4))
   for ax, metric in zip(axes, ("loss", "accuracy")):
     ax.plot(epochs, [h[f"train_{metric}"] for h in history], "o-",
@@ -41,6 +65,13 @@ def plot_curves(history: Sequence[Mapping[str, Any]],
     if any(v is not None for v in val):
       ax.plot(epochs, [np.nan if v is None else v for v in val], "s-",
               label="validation")
+    if best is not None:
+      ax.axvline(best["epoch"], color="tab:green", linestyle="--",
+                 linewidth=1, label=f"best epoch {best['epoch']}")
+      if metric == "accuracy":
+        ax.plot([best["epoch"]], [best["val_accuracy"]], "*",
+                color="tab:green", markersize=14,
+                label=f"val accuracy {best['val_accuracy']:.3f}")
     ax.set_xlabel("epoch")
     ax.set_title(metric)
     ax.grid(alpha=0.3)
@@ -74,33 +105,119 @@ def plot_series(series: Mapping[str, Sequence[tuple[float, float | None]]],
   return _save(fig, path)
 
 
-def plot_grid(panels: np.ndarray, titles: Sequence[str] | None,
-              suptitle: str, path: str | pathlib.Path,
-              cmap: str = "viridis") -> pathlib.Path:
-  """One small image per panel, on a near-square grid.
+def filter_colors(filters: np.ndarray) -> tuple[np.ndarray, float]:
+  """Conv kernels as RGB images on one scale centred at zero.
 
   Args:
-    panels: [count, height, width] arrays, each scaled on its own.
-    titles: One title per panel, or None.
-    suptitle: Figure title.
+    filters: [count, kh, kw] (one input channel) or [count, kh, kw, 3].
+
+  Returns:
+    `(rgb, limit)`: [count, kh, kw, 3] floats in [0, 1] and the weight
+    magnitude at the ends of the scale. One input channel uses the diverging
+    `RdBu_r` map (0 white, +limit red, -limit blue); RGB kernels map 0 to
+    mid-grey and +-limit to full or no intensity, per colour channel. The
+    same weight gets the same colour in every filter.
+  """
+  filters = np.asarray(filters, np.float32)
+  limit = float(np.abs(filters).max()) or 1.0
+  if filters.ndim == 4:
+    return np.clip(0.5 + filters / (2 * limit), 0.0, 1.0), limit
+  norm = matplotlib.colors.Normalize(-limit, limit)
+  return matplotlib.colormaps[FILTER_CMAP](norm(filters))[..., :3], limit
+
+
+def plot_filters(filters: np.ndarray, path: str | pathlib.Path,
+                 title: str) -> pathlib.Path:
+  """Conv kernels drawn large, on one diverging scale centred at zero.
+
+  Args:
+    filters: As `filter_colors` takes them.
     path: Output PNG.
-    cmap: Matplotlib colormap.
+    title: Figure title.
 
   Returns:
     The PNG path.
   """
-  count = len(panels)
-  cols = math.ceil(math.sqrt(count))
+  rgb, limit = filter_colors(filters)
+  count = len(rgb)
+  cols = min(count, 10)
   rows = math.ceil(count / cols)
-  fig, axes = plt.subplots(rows, cols, figsize=(1.3 * cols, 1.3 * rows + 0.6),
-                           squeeze=False)
+  fig, axes = plt.subplots(rows, cols, figsize=(1.1 * cols + 1.2,
+                                                1.1 * rows + 0.8),
+                           squeeze=False, layout="constrained")
   for i, ax in enumerate(axes.flat):
     ax.axis("off")
     if i < count:
-      ax.imshow(panels[i], cmap=cmap, interpolation="nearest")
-      if titles is not None:
-        ax.set_title(titles[i], fontsize=6)
-  fig.suptitle(suptitle)
+      ax.imshow(rgb[i], interpolation="nearest")
+      ax.set_title(str(i), fontsize=7)
+  if np.asarray(filters).ndim == 3:
+    mappable = matplotlib.cm.ScalarMappable(
+        matplotlib.colors.Normalize(-limit, limit), FILTER_CMAP)
+    fig.colorbar(mappable, ax=axes, fraction=0.03, label="weight")
+    fig.suptitle(f"{title} (red +, blue -, white 0)")
+  else:
+    fig.suptitle(f"{title} (grey 0, one scale: +-{limit:.2g})")
+  return _save(fig, path)
+
+
+def describe_maps(maps: np.ndarray) -> list[str]:
+  """A title per feature map: its index and range, or "dead" if all zero.
+
+  Args:
+    maps: [channels, h, w] activations for one image.
+
+  Returns:
+    One title per map.
+  """
+  titles = []
+  for i, fmap in enumerate(np.asarray(maps)):
+    low, high = float(fmap.min()), float(fmap.max())
+    if low == high == 0.0:
+      titles.append(f"{i}: dead")
+    elif low < 0.0:
+      titles.append(f"{i}: {low:.2g}..{high:.2g}")
+    else:
+      titles.append(f"{i}: max {high:.2g}")
+  return titles
+
+
+def plot_feature_maps(maps: np.ndarray, path: str | pathlib.Path,
+                      title: str) -> pathlib.Path:
+  """Feature maps, each on its own scale; all-zero maps marked as dead.
+
+  Each live map is stretched from its minimum (dark) to its maximum
+  (bright), and its title says that range; a map that is zero everywhere
+  (a ReLU that never fired on this image) is drawn as a grey "dead" panel
+  rather than a black square.
+
+  Args:
+    maps: [channels, h, w] activations for one image.
+    path: Output PNG.
+    title: Figure title.
+
+  Returns:
+    The PNG path.
+  """
+  titles = describe_maps(maps)
+  count = len(maps)
+  dead = sum(t.endswith(": dead") for t in titles)
+  cols = math.ceil(math.sqrt(count))
+  rows = math.ceil(count / cols)
+  fig, axes = plt.subplots(rows, cols, figsize=(1.3 * cols, 1.3 * rows + 0.8),
+                           squeeze=False)
+  for i, ax in enumerate(axes.flat):
+    ax.axis("off")
+    if i >= count:
+      continue
+    if titles[i].endswith(": dead"):
+      ax.imshow(np.full(maps[i].shape, 0.85), cmap="gray", vmin=0, vmax=1)
+      ax.text(0.5, 0.5, "dead", transform=ax.transAxes, ha="center",
+              va="center", fontsize=7, color="0.3")
+    else:
+      ax.imshow(maps[i], cmap="viridis", interpolation="nearest")
+    ax.set_title(titles[i], fontsize=5)
+  fig.suptitle(f"{title}\neach map on its own scale (dark = its min, yellow "
+               f"= its max); {dead} of {count} dead (all zero)", fontsize=9)
   return _save(fig, path)
 
 
@@ -135,9 +252,16 @@ def plot_confusion(matrix: np.ndarray, class_names: Sequence[str],
 
 
 def _save(fig, path) -> pathlib.Path:
+  """Writes `fig` whole (temp file, then rename) and closes it."""
   path = pathlib.Path(path)
   path.parent.mkdir(parents=True, exist_ok=True)
-  fig.tight_layout()
-  fig.savefig(path, dpi=110)
-  plt.close(fig)
+  if fig.get_layout_engine() is None:
+    fig.tight_layout()
+  partial = path.with_name(f".{path.name}.partial")
+  try:
+    fig.savefig(partial, dpi=110, format=path.suffix.lstrip(".") or "png")
+    os.replace(partial, path)
+  finally:
+    plt.close(fig)
+    partial.unlink(missing_ok=True)
   return path

@@ -22,6 +22,13 @@ import sys
 from absl import app
 from absl import flags
 
+from trainers import console
+
+if __name__ == "__main__":
+  # First, before anything loads TensorFlow (see trainers/console.py).
+  console.quiet()
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
 from trainers import export
 from trainers import inference
 

@@ -14,6 +14,14 @@ import pathlib
 
 from absl import app
 from absl import flags
+
+from trainers import console
+
+if __name__ == "__main__":
+  # First, before anything loads TensorFlow (see trainers/console.py).
+  console.quiet()
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf
 
 import asl_pipeline

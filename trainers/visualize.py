@@ -3,10 +3,13 @@ r"""Pictures of what a trained network learned.
   python -m trainers.visualize --model=WORKDIR --image=PATH --out=DIR
 
 writes to DIR:
-  filters_<layer>.png        the first conv layer's kernels, one per panel
+  filters_<layer>.png        the first conv layer's kernels, one per panel,
+                             on one red-white-blue scale centred at zero
   feature_maps_<layer>.png   each conv layer's activations for the image,
-                             one panel per channel, titled with the layer
-  curves.png                 loss and accuracy per epoch (metrics.json)
+                             one panel per channel, each with its range;
+                             all-zero ("dead") maps marked
+  curves.png                 loss and accuracy per epoch (metrics.json),
+                             the best epoch marked
 """
 
 from __future__ import annotations
@@ -16,6 +19,13 @@ from collections.abc import Sequence
 from absl import app
 from absl import flags
 
+from trainers import console
+
+if __name__ == "__main__":
+  # First, before anything loads TensorFlow (see trainers/console.py).
+  console.quiet()
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
 from trainers import inference
 from trainers import introspect
 
