@@ -42,7 +42,7 @@ demo: install
 	@echo "Built; the dataset's description: $(DEMO_DIR)/sign_language_mnist_build.txt"
 	$(PY) -m asl_pipeline.preview --dataset sign_language_mnist \
 	    --data_dir $(DEMO_DIR)/tfds --out $(DEMO_DIR)/asl_augmented.png
-	$(PY) -m trainers.asl --flagfile=trainers/configs/asl_demo.flags \
+	$(PY) -m trainers.asl --flagfile=asl_demo \
 	    --data_dir=$(DEMO_DIR)/tfds --workdir=$(DEMO_DIR)/asl
 	$(PY) -m trainers.sample_images --data_dir=$(DEMO_DIR)/tfds \
 	    --dataset=sign_language_mnist --out=$(DEMO_DIR)/asl_images --count=4
@@ -60,10 +60,10 @@ demo: install
 	    --manual_dir=$(DEMO_DIR)/cats_dogs_photos --data_dir=$(DEMO_DIR)/tfds \
 	    > $(DEMO_DIR)/cats_dogs_build.txt
 	@echo "Built; the dataset's description: $(DEMO_DIR)/cats_dogs_build.txt"
-	$(PY) -m trainers.cats_dogs --flagfile=trainers/configs/cats_dogs_demo.flags \
+	$(PY) -m trainers.cats_dogs --flagfile=cats_dogs_demo \
 	    --model=mlp_sigmoid --epochs=5 \
 	    --data_dir=$(DEMO_DIR)/tfds --workdir=$(DEMO_DIR)/cats_dogs_mlp
-	$(PY) -m trainers.cats_dogs --flagfile=trainers/configs/cats_dogs_demo.flags \
+	$(PY) -m trainers.cats_dogs --flagfile=cats_dogs_demo \
 	    --data_dir=$(DEMO_DIR)/tfds --workdir=$(DEMO_DIR)/cats_dogs
 	$(PY) -m trainers.compare $(DEMO_DIR)/cats_dogs_mlp $(DEMO_DIR)/cats_dogs \
 	    --out=$(DEMO_DIR)
