@@ -67,8 +67,8 @@ class RandomAffine(keras.layers.Layer):
                translate: float = 0.1, horizontal_flip: bool = True,
                seed: int | None = None, **kwargs):
     super().__init__(**kwargs)
-    # XLA cannot compile ImageProjectiveTransformV3: a model holding this
-    # layer must not be jit-compiled by `fit(jit_compile="auto")`.
+    # XLA cannot compile ImageProjectiveTransformV3: this keeps
+    # `model.fit(jit_compile="auto")` from trying on a model holding it.
     self.supports_jit = False
     for arg, value, limit in (("rotation_degrees", rotation_degrees, 180),
                               ("zoom", zoom, 1), ("translate", translate, 1)):
@@ -226,3 +226,43 @@ def make_augmenter(rotation_degrees: float = 10.0, zoom: float = 0.1,
     # down.
     layers.append(keras.layers.RandomFlip("horizontal", seed=seed))
   return keras.Sequential(layers, name="keras_augmentation_chain")
+
+
+def with_augmentation(model: keras.Model,
+                      augmenter: keras.layers.Layer | None = None,
+                      **augmenter_kwargs) -> keras.Model:
+  """`model` behind an augmenter: augmentation on the accelerator with `fit`.
+
+  The Keras way to augment where the model runs: `model.fit` calls the
+  returned model with `training=True`, so each training batch is augmented
+  inside the compiled step; `evaluate`, `predict` and a saved model's
+  serving call run with `training=False`, where the augmenter is the
+  identity. Feed it un-augmented batches
+  (`train_dataset(..., augment="device")`). Equivalent to
+  `keras.Sequential([make_augmenter(...), model])`.
+
+  Args:
+    model: A Keras 3 model (or layer) taking images.
+    augmenter: The layer to put in front; None builds `make_augmenter(
+      **augmenter_kwargs)`.
+    **augmenter_kwargs: Passed to `make_augmenter` (`rotation_degrees`,
+      `zoom`, `translate`, `horizontal_flip`, `seed`, `fused`).
+
+  Returns:
+    A `keras.Sequential` of the augmenter and `model`, to compile and fit.
+
+  Raises:
+    ValueError: both `augmenter` and `augmenter_kwargs` given.
+  """
+  if augmenter is not None and augmenter_kwargs:
+    raise ValueError("Pass either augmenter= or make_augmenter's arguments "
+                     f"({sorted(augmenter_kwargs)}), not both.")
+  augmenter = augmenter or make_augmenter(**augmenter_kwargs)
+  layers = [augmenter, model]
+  try:
+    # A built model's input shape: the result is then built too, and its
+    # summary() and save() work before the first fit.
+    layers.insert(0, keras.Input(model.input_shape[1:]))
+  except (AttributeError, ValueError):
+    pass
+  return keras.Sequential(layers, name=f"augmented_{model.name}")

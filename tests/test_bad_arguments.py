@@ -16,6 +16,7 @@ import asl_pipeline
 from trainers import export
 from trainers import inference
 from trainers import introspect
+from trainers import workdir as workdir_lib
 from tfds_builders.cats_dogs import image_checks
 
 
@@ -109,7 +110,7 @@ def test_predict_file_refuses_a_bomb_before_decoding(trained_asl_workdir,
 
 def test_visualize_image_is_read_with_the_same_limit(trained_asl_workdir,
                                                      tmp_path):
-  model, _ = introspect.load_run(trained_asl_workdir)
+  model, _ = workdir_lib.load_run(trained_asl_workdir)
   bomb = tmp_path / "bomb.png"
   bomb.write_bytes(_huge_png(20000, 20000))
   with pytest.raises(inference.ImageReadError,
@@ -128,4 +129,4 @@ def test_keras_files_load_in_safe_mode(trained_asl_workdir, tmp_path):
   (tmp_path / "config.json").write_text(
       (trained_asl_workdir / "config.json").read_text())
   with pytest.raises(ValueError, match="safe_mode"):
-    introspect.load_run(tmp_path)
+    workdir_lib.load_run(tmp_path)

@@ -26,6 +26,7 @@ if __name__ == "__main__":
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
 from trainers import plots
+from trainers import workdir as workdir_lib
 
 _OUT = flags.DEFINE_string("out", ".", "Directory for comparison.png/.md.")
 
@@ -44,14 +45,9 @@ def load_run(workdir: str | pathlib.Path) -> dict[str, Any]:
       an epoch.
   """
   workdir = pathlib.Path(workdir)
-  files = {key: workdir / f"{key}.json" for key in ("config", "metrics")}
-  for path in files.values():
-    if not path.is_file():
-      raise FileNotFoundError(f"{path} does not exist: is {workdir} the "
-                              "--workdir of a trainer run?")
-  run = {key: json.loads(path.read_text()) for key, path in files.items()}
-  run["name"] = workdir.resolve().name
-  return run
+  return {"name": workdir.resolve().name,
+          "config": json.loads(workdir_lib.read_config(workdir).to_json()),
+          "metrics": workdir_lib.read_metrics(workdir)}
 
 
 def _describe(config: dict[str, Any]) -> str:

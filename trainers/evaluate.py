@@ -21,8 +21,8 @@ if __name__ == "__main__":
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import asl_pipeline
 from trainers import evaluation
-from trainers import introspect
 from trainers import plots
+from trainers import workdir as workdir_lib
 
 _MODEL = flags.DEFINE_string("model", None, "Training WORKDIR.", required=True)
 _DATA_DIR = flags.DEFINE_string("data_dir", None, "TFDS data directory.")
@@ -37,7 +37,7 @@ def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
   try:
-    model, config = introspect.load_run(_MODEL.value)
+    model, config = workdir_lib.load_run(_MODEL.value)
   except FileNotFoundError as e:
     raise app.UsageError(f"--model: {e}") from None
   data_dir = _DATA_DIR.value or config.data_dir

@@ -54,12 +54,6 @@ def read_image(path: str | pathlib.Path) -> tf.Tensor:
     raise ImageReadError(f"{path}: {reason}: {detail}") from None
 
 
-def find_export(model: str | pathlib.Path) -> pathlib.Path:
-  """The export directory of a WORKDIR, or `model` itself if it is one."""
-  model = pathlib.Path(model)
-  return model if (model / "saved_model.pb").exists() else model / "export"
-
-
 def predict_file(loaded, class_names: Sequence[str], path: str,
                  top_k: int = 1) -> dict[str, Any]:
   """Classifies one image file.

@@ -1,43 +1,18 @@
-"""What a trained model holds: its run's config, filters and feature maps,
-and the PNGs `trainers.visualize` draws of them."""
+"""What a trained model holds: its filters and feature maps, and the PNGs
+`trainers.visualize` draws of them."""
 
 from __future__ import annotations
 
-import json
 import pathlib
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from trainers import config as config_lib
 from trainers import export
 from trainers import inference
-from trainers import models  # pylint: disable=unused-import  (custom layers)
 from trainers import plots
-
-
-def load_run(workdir: str | pathlib.Path
-             ) -> tuple[keras.Model, config_lib.Config]:
-  """Loads `model.keras` and `config.json` from a training WORKDIR.
-
-  Args:
-    workdir: A directory `trainers.loop.train_and_evaluate` wrote.
-
-  Returns:
-    `(model, config)`.
-
-  Raises:
-    FileNotFoundError: if the run has no saved model yet.
-  """
-  workdir = pathlib.Path(workdir)
-  path = workdir / "model.keras"
-  if not path.exists():
-    raise FileNotFoundError(f"No model.keras in {workdir}; point --model at a "
-                            "WORKDIR whose training has finished.")
-  config = config_lib.Config.from_json((workdir / "config.json").read_text())
-  # safe_mode: a `.keras` file cannot run code of its own (Lambda layers).
-  return keras.models.load_model(path, safe_mode=True), config
+from trainers import workdir as workdir_lib
 
 
 def conv_layers(model: keras.Model) -> list[keras.layers.Conv2D]:
@@ -119,7 +94,7 @@ def write_pictures(workdir: str | pathlib.Path,
     The PNGs written.
   """
   workdir, out_dir = pathlib.Path(workdir), pathlib.Path(out_dir)
-  model, _ = load_run(workdir)
+  model = workdir_lib.load_model(workdir)
   name, filters = first_conv_filters(model)
   written = [plots.plot_filters(
       filters, out_dir / f"filters_{name}.png",
@@ -129,9 +104,8 @@ def write_pictures(workdir: str | pathlib.Path,
     written.append(plots.plot_feature_maps(
         maps, out_dir / f"feature_maps_{name}.png",
         f"{name}: {len(maps)} feature maps of {pathlib.Path(image_path).name}"))
-  metrics_path = workdir / "metrics.json"
-  if metrics_path.exists():
-    history = json.loads(metrics_path.read_text()).get("history")
-    if history:
-      written.append(plots.plot_curves(history, out_dir / "curves.png"))
+  history = workdir_lib.read_json(workdir / workdir_lib.METRICS).get(
+      "history")
+  if history:
+    written.append(plots.plot_curves(history, out_dir / "curves.png"))
   return written

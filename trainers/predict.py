@@ -31,6 +31,7 @@ if __name__ == "__main__":
 # pylint: disable=g-import-not-at-top,wrong-import-position
 from trainers import export
 from trainers import inference
+from trainers import workdir as workdir_lib
 
 _MODEL = flags.DEFINE_string(
     "model", None, "A training WORKDIR (its export/ is used) or an export "
@@ -48,7 +49,7 @@ def main(argv: Sequence[str]) -> int:
     raise app.UsageError("Name at least one image file.")
   try:
     loaded, class_names = export.load_export(
-        inference.find_export(_MODEL.value))
+        workdir_lib.find_export(_MODEL.value))
   except FileNotFoundError as e:
     raise app.UsageError(f"--model: {e}") from None
   results = [inference.predict_file(loaded, class_names, p, _TOP_K.value)

@@ -173,8 +173,24 @@ def load_model(workdir: PathLike):
   path = pathlib.Path(workdir) / MODEL
   if not path.exists():
     raise FileNotFoundError(f"No {MODEL} in {workdir}; point --model at a "
-                            "finished training WORKDIR.")
+                            "WORKDIR whose training has finished.")
+  # safe_mode: a `.keras` file cannot run code of its own (Lambda layers).
   return keras.saving.load_model(str(path), safe_mode=True)
+
+
+def load_run(workdir: PathLike):
+  """A finished run's model and the config it was trained with.
+
+  Args:
+    workdir: A trainer's --workdir.
+
+  Returns:
+    `(keras.Model, trainers.config.Config)`.
+
+  Raises:
+    FileNotFoundError: the run has no saved model (or config) yet.
+  """
+  return load_model(workdir), read_config(workdir)
 
 
 def _tmp_name(path: pathlib.Path) -> pathlib.Path:
