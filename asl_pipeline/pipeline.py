@@ -8,7 +8,7 @@ become float32 in [0, 1] in one vectorized op per batch.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import tensorflow as tf
 
@@ -67,8 +67,8 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
                   image_size: int | Sequence[int] | None = None,
                   augment: str = "device", seed: int = 0,
                   shuffle_buffer: int | None = None, cache: bool = True,
-                  input_context: tf.distribute.InputContext | None = None
-                  ) -> tf.data.Dataset:
+                  input_context: tf.distribute.InputContext | None = None,
+                  exclude_ids: Collection[str] = ()) -> tf.data.Dataset:
   """An endless, shuffled, batched training stream of `(images, labels)`.
 
   Images are float32 in [0, 1], `[batch, height, width, channels]` with a
@@ -95,6 +95,9 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
     cache: Keep decoded (and resized) images in memory after the first pass.
     input_context: From `tf.distribute`; this pipeline then reads only its
       own, disjoint slice of the split.
+    exclude_ids: TFDS ids of examples never to train on, e.g. the copies of
+      test examples that `tfds_builders.report.cross_split_duplicate_keys`
+      finds.
 
   Returns:
     A `tf.data.Dataset` for `model.fit` or a custom loop.
@@ -116,7 +119,8 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
   ds, count = sources.load(name, split=split, data_dir=data_dir,
                            shuffle_files=True, seed=seed,
                            input_context=input_context,
-                           decode_image=not decodes_jpeg)
+                           decode_image=not decodes_jpeg,
+                           exclude_ids=exclude_ids)
   if count < batch_size:
     raise ValueError(
         f"split={split!r} of {name!r} has {count} examples for this pipeline, "

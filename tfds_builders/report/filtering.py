@@ -39,7 +39,8 @@ def _membership(ds: tf.data.Dataset, keys: Iterable[str], key: str):
     if not keys:
       return tf.constant(False)
     probe = _fingerprints(example[key])
-    index = tf.minimum(tf.searchsorted(table, probe[None])[0],
+    index = tf.minimum(tf.searchsorted(table, probe[None],
+                                       out_type=tf.int64)[0],
                        tf.size(table, out_type=tf.int64) - 1)
     return tf.equal(table[index], probe)
 

@@ -31,13 +31,16 @@ def thresholds() -> dict:
   from tfds_builders.report import calibrate  # pylint: disable=g-import-not-at-top
   return {
       "exact": "equal decoded pixels (128-bit digest of pixels and shape)",
-      "hash": (f"pHash: {hashing.HASH_BITS} bits, the 8x8 lowest DCT "
-               f"frequencies of a {hashing.THUMB_SIDE}x{hashing.THUMB_SIDE} "
-               "grayscale thumbnail, above their median; each image also "
-               f"hashed shifted by up to {hashing.MAX_SHIFT} pixel"),
+      "hash": (f"pHash-style, {hashing.HASH_BITS} bits: the 8x8 lowest "
+               "DCT frequencies but the constant one, of a "
+               f"{hashing.THUMB_SIDE}x{hashing.THUMB_SIDE} grayscale "
+               "thumbnail, each above its median over the dataset; every "
+               f"image also hashed shifted by {hashing.MAX_SHIFT} pixel each "
+               "way"),
       "max_hash_distance": MAX_HASH_DISTANCE,
-      "similarity": ("normalized cross-correlation of the thumbnails at "
-                     f"their best shift of up to {SIMILARITY_SHIFT} pixel"),
+      "similarity": ("correlation of the thumbnails' fine detail (each "
+                     "minus its 3x3 blur), at their best shift of up to "
+                     f"{SIMILARITY_SHIFT} pixel"),
       "min_similarity": MIN_SIMILARITY,
       "measured": calibrate.MEASURED,
   }
