@@ -31,6 +31,10 @@ def _replace_into(path: pathlib.Path, write) -> pathlib.Path:
   os.close(fd)
   try:
     write(temp)
+    # mkstemp makes the file private; a report is for everyone to read.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)
     os.replace(temp, path)
   except BaseException:
     os.unlink(temp)
