@@ -24,10 +24,10 @@ _BASE_TRAIN, _BASE_TEST = 150, 40
 # Copies planted into the data: (name, source row in train, where, make).
 _PLANTS = [
     ("exact_within", 0, "train", lambda im: im),
-    ("shift_within", 1, "train", lambda im: calibrate.shift(im, 0, 1)),
+    ("shift_within", 1, "train", lambda im: calibrate.shift(im, 0, -1)),
     ("jpeg_within", 2, "train", lambda im: calibrate.reencode(im, 90)),
     ("exact_across", 3, "test", lambda im: im),
-    ("shift_across", 4, "test", lambda im: calibrate.shift(im, 1, 1)),
+    ("shift_across", 4, "test", lambda im: calibrate.shift(im, -1, 1)),
     ("brighter_across", 5, "test", lambda im: calibrate.brighter(im, add=20)),
     ("scaled_across", 6, "test", lambda im: calibrate.brighter(im, scale=1.1)),
     ("jpeg_across", 7, "test", lambda im: calibrate.reencode(im, 90)),
