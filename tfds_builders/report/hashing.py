@@ -80,10 +80,12 @@ def _grayscale(image: tf.Tensor) -> tf.Tensor:
 # Shifts, in stored pixels, under which each image is also hashed: a copy
 # moved by one pixel hashes close to one of these variants, while on a
 # 28x28 image the unshifted hashes of the two may differ in a third of
-# their bits. Half the shifts suffice: a copy moved by -s is found from the
-# copy's own variant +s.
+# their bits. All eight directions: undoing a shift from the copy's side
+# cannot bring back the row and column it lost, so the pair is reliably
+# found only from the original's side.
 MAX_SHIFT = 1
-SHIFTS = ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1))
+SHIFTS = tuple((dy, dx) for dy in range(-MAX_SHIFT, MAX_SHIFT + 1)
+               for dx in range(-MAX_SHIFT, MAX_SHIFT + 1))
 CENTER = SHIFTS.index((0, 0))
 
 
