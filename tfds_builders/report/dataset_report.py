@@ -137,8 +137,7 @@ def write_report(name: str, out: str | pathlib.Path, *,
   figures["samples"] = rendering.plot_samples(
       _samples(builder, found, first, class_names),
       out / rendering.SAMPLES_PNG,
-      f"{facts['dataset']}: the first {SAMPLES_PER_CLASS} {first} images of "
-      "each class").name
+      f"First {SAMPLES_PER_CLASS} {first} images per class").name
   pairs = _pair_images(builder, found, facts)
   if pairs:
     figures["near_duplicates"] = rendering.plot_pairs(

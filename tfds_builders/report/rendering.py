@@ -96,8 +96,9 @@ def plot_samples(samples: Mapping[str, Sequence[np.ndarray]],
   """A grid: one row per class, a few of its images."""
   rows = [(name, images) for name, images in samples.items() if images]
   cols = max(len(images) for _, images in rows)
+  height = 1.1 * len(rows) + 0.8
   fig, axes = plt.subplots(len(rows), cols, squeeze=False,
-                           figsize=(1.1 * cols + 0.6, 1.1 * len(rows) + 0.4))
+                           figsize=(1.1 * cols + 0.6, height))
   for (name, images), row in zip(rows, axes):
     for ax in row:
       ax.axis("off")
@@ -105,8 +106,9 @@ def plot_samples(samples: Mapping[str, Sequence[np.ndarray]],
       _show(ax, image, "")
     row[0].text(-0.1, 0.5, name, transform=row[0].transAxes, ha="right",
                 va="center", fontsize=9)
-  fig.suptitle(title, fontsize=10)
-  fig.tight_layout()
+  fig.suptitle(title, fontsize=8)
+  # Room above the first row for the title.
+  fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / height))
   return _save(fig, path)
 
 
