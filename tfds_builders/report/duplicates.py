@@ -1,14 +1,14 @@
 """Exact and near-duplicate search over hashes, in about linear time.
 
 Exact duplicates come from sorting the pixel digests. Near duplicates come
-from multi-index hashing: the 64-bit perceptual hash is cut into bands, and
+from multi-index hashing: the 63-bit perceptual hash is cut into bands, and
 two hashes within `max_distance` bits of each other must agree on some band
 to within one bit (if every band differed in two or more bits they would
 differ in at least twice the number of bands, which is more than
 `max_distance`). So each hash is looked up, per band, under its own band
-value and the values one bit away: every pair within the distance is found,
-and only hashes that share a band that closely are ever compared. No pair
-of the dataset is compared unless it shares a band.
+value and the values one bit away (its shifted hashes under their own
+values): every pair within the distance is found, and no pair of the
+dataset is compared unless it shares a band that closely.
 """
 
 from __future__ import annotations
@@ -61,23 +61,18 @@ def bands(max_distance: int,
   return list(zip(shifts, widths))
 
 
-def _band_candidates(index: np.ndarray, queries: np.ndarray, width: int,
+def _band_candidates(index: np.ndarray, probes: np.ndarray,
                      rows: np.ndarray) -> np.ndarray:
-  """Pairs where a query hash is within a bit of an indexed hash, in a band.
+  """Pairs where a probe equals an indexed band value.
 
   Args:
     index: [n] uint64 band values of every unshifted hash, sorted.
-    queries: [q, shifts] uint64 band values of the queried hashes.
-    width: Bits in the band.
+    probes: [q, p] uint64 values looked up for each queried hash.
     rows: [q] the queried hashes' row numbers.
 
   Returns:
     int64 [m, 2] pairs (query row, position in `index`), may repeat.
   """
-  # Each hash probes its own value and every value one bit away.
-  flips = np.r_[np.uint64(0),
-                np.left_shift(np.uint64(1), np.arange(width, dtype=np.uint64))]
-  probes = np.bitwise_xor(queries[..., None], flips).reshape(len(rows), -1)
   low = np.searchsorted(index, probes, side="left").ravel()
   counts = np.searchsorted(index, probes, side="right").ravel() - low
   total = int(counts.sum())
@@ -107,7 +102,14 @@ def hash_distance(phashes: np.ndarray, pairs: np.ndarray) -> np.ndarray:
 
 def candidate_pairs(phashes: np.ndarray, max_distance: int,
                     chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-  """Every pair of images whose hashes are at most `max_distance` apart.
+  """The pairs of images whose hashes are at most `max_distance` apart.
+
+  Every pair whose unshifted hashes are that close is found; a pair that
+  is that close only once one image is shifted is found when the shifted
+  hash agrees exactly with the other on one band, which is certain up to
+  `len(bands(max_distance)) - 1` bits (a copy moved by a pixel and nothing
+  else is 0 or 1 bit away). Shifted hashes probing one-bit neighbours too
+  would cost nine times the lookups.
 
   Args:
     phashes: [n, shifts] uint64, as `hashing.perceptual_hashes` returns.
@@ -121,14 +123,22 @@ def candidate_pairs(phashes: np.ndarray, max_distance: int,
   phashes = np.asarray(phashes, dtype=np.uint64)
   n = len(phashes)
   found = [np.zeros([0], np.int64)]
+  shifted = [i for i in range(phashes.shape[1]) if i != hashing.CENTER]
   for shift, width in bands(max_distance):
     mask = np.uint64((1 << width) - 1)
     values = np.bitwise_and(np.right_shift(phashes, np.uint64(shift)), mask)
     order = np.argsort(values[:, hashing.CENTER], kind="stable")
     index = values[order, hashing.CENTER]
+    # The unshifted hash probes its band value and every value one bit
+    # away; the shifted hashes only their own values (see `candidate_pairs`).
+    flips = np.r_[np.uint64(0), np.left_shift(
+        np.uint64(1), np.arange(width, dtype=np.uint64))]
     for start in range(0, n, chunk):
       rows = np.arange(start, min(start + chunk, n))
-      pairs = _band_candidates(index, values[rows], width, rows)
+      probes = np.concatenate([
+          np.bitwise_xor(values[rows, hashing.CENTER, None], flips),
+          values[rows][:, shifted]], axis=1)
+      pairs = _band_candidates(index, probes, rows)
       pairs[:, 1] = order[pairs[:, 1]]
       pairs = np.sort(pairs, axis=1)
       pairs = pairs[pairs[:, 0] != pairs[:, 1]]
