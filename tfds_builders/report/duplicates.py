@@ -171,9 +171,9 @@ def similarity(thumbs: np.ndarray, pairs: np.ndarray, max_shift: int = 1,
                chunk: int = 8192) -> np.ndarray:
   """Correlation of each pair's fine detail, at their best alignment.
 
-  The correlation of the thumbnails' detail (`_detail`), each scaled to
-  zero mean and unit length, ignores brightness and contrast; trying every
-  shift up to `max_shift` thumbnail pixels undoes small moves.
+  The normalized correlation of the thumbnails' detail (`_detail`) over
+  their overlap ignores brightness and contrast; trying every shift up to
+  `max_shift` thumbnail pixels undoes small moves.
 
   Args:
     thumbs: [n, side, side] uint8 grayscale thumbnails.
@@ -190,8 +190,10 @@ def similarity(thumbs: np.ndarray, pairs: np.ndarray, max_shift: int = 1,
   inverse = inverse.reshape(pairs.shape)
   detail = _detail(thumbs[used])
   detail -= detail.mean(axis=(1, 2), keepdims=True)
-  norms = np.sqrt(np.einsum("bij,bij->b", detail, detail))
-  detail /= np.maximum(norms, 1e-6)[:, None, None]
+  # Integral images of the squared detail: the energy of any overlap in
+  # four lookups, so each shift is normalized by what it compares.
+  energy = np.zeros((len(used), side + 1, side + 1), np.float32)
+  energy[:, 1:, 1:] = np.cumsum(np.cumsum(detail * detail, axis=1), axis=2)
   result = np.full(len(pairs), -1.0, np.float32)
   for start in range(0, len(pairs), chunk):
     part = inverse[start:start + chunk]
@@ -199,8 +201,21 @@ def similarity(thumbs: np.ndarray, pairs: np.ndarray, max_shift: int = 1,
     best = result[start:start + chunk]
     for dy in range(-max_shift, max_shift + 1):
       for dx in range(-max_shift, max_shift + 1):
-        x = a[:, max(0, dy):side + min(0, dy), max(0, dx):side + min(0, dx)]
-        y = b[:, max(0, -dy):side + min(0, -dy),
-              max(0, -dx):side + min(0, -dx)]
-        np.maximum(best, np.einsum("bij,bij->b", x, y), out=best)
+        ra = (max(0, dy), side + min(0, dy), max(0, dx), side + min(0, dx))
+        rb = (max(0, -dy), side + min(0, -dy), max(0, -dx),
+              side + min(0, -dx))
+        x = a[:, ra[0]:ra[1], ra[2]:ra[3]]
+        y = b[:, rb[0]:rb[1], rb[2]:rb[3]]
+        norms = np.sqrt(_area(energy, part[:, 0], *ra) *
+                        _area(energy, part[:, 1], *rb))
+        # A flat image correlates with nothing; 0 rather than 0/0.
+        corr = np.einsum("bij,bij->b", x, y) / np.maximum(norms, 1e-6)
+        np.maximum(best, corr, out=best)
   return result
+
+
+def _area(integral: np.ndarray, rows: np.ndarray, top: int, bottom: int,
+          left: int, right: int) -> np.ndarray:
+  """Sums over [top:bottom, left:right] of the images `rows` of `integral`."""
+  return (integral[rows, bottom, right] - integral[rows, top, right] -
+          integral[rows, bottom, left] + integral[rows, top, left])
