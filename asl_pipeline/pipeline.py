@@ -8,7 +8,7 @@ become float32 in [0, 1] in one vectorized op per batch.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 import operator
 import random
 
@@ -98,6 +98,7 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
                   shuffle_buffer: int | None = None, cache: bool = True,
                   repeat: bool = True, label_mode: str = "int",
                   input_context: tf.distribute.InputContext | None = None,
+                  exclude_ids: Collection[str] = (),
                   start_batch: int = 0) -> tf.data.Dataset:
   """A shuffled, augmented, batched training stream of `(images, labels)`.
 
@@ -138,6 +139,9 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
       `keras.utils.image_dataset_from_directory`.
     input_context: From `tf.distribute`; this pipeline then reads only its
       own, disjoint slice of the split.
+    exclude_ids: TFDS ids of examples never to train on, e.g. the copies of
+      test examples that `tfds_builders.report.cross_split_duplicate_keys`
+      finds.
     start_batch: Start the stream at this batch (0-based) of the stream the
       same arguments give: a resumed training run sees exactly the batches
       (and pipeline augmentations) the uninterrupted run would have.
@@ -166,7 +170,8 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
   ds, count = sources.load(name, split=split, data_dir=data_dir,
                            shuffle_files=True, seed=seed,
                            input_context=input_context,
-                           decode_image=not decodes_jpeg)
+                           decode_image=not decodes_jpeg,
+                           exclude_ids=exclude_ids)
   if count < batch_size:
     raise ValueError(
         f"split={split!r} of {name!r} has {count} examples for this pipeline, "

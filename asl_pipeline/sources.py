@@ -6,6 +6,7 @@ a `tf.data.Dataset` of example dicts plus a `DatasetInfo`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 import dataclasses
 
 import tensorflow as tf
@@ -151,7 +152,8 @@ def num_examples(name: str, split: str, data_dir: str | None = None) -> int:
 def load(name: str, *, split: str, data_dir: str | None = None,
          shuffle_files: bool = False, seed: int | None = None,
          input_context: tf.distribute.InputContext | None = None,
-         decode_image: bool = True) -> tuple[tf.data.Dataset, int]:
+         decode_image: bool = True, exclude_ids: Collection[str] = ()
+         ) -> tuple[tf.data.Dataset, int]:
   """Reads one split as a dataset of `{"image", "label"}` dicts.
 
   With an `input_context`, the split is cut into `num_input_pipelines`
@@ -169,9 +171,12 @@ def load(name: str, *, split: str, data_dir: str | None = None,
     input_context: From `tf.distribute`, to read one shard.
     decode_image: False leaves `image` as its encoded bytes, for a reader
       that decodes it itself (e.g. at a reduced scale).
+    exclude_ids: TFDS ids (`tfds_id`) of examples to leave out, e.g.
+      `tfds_builders.report.cross_split_duplicate_keys(...)`.
 
   Returns:
-    The dataset and the number of examples this shard reads.
+    The dataset and the number of examples this shard reads (before
+    `exclude_ids` are left out).
 
   Raises:
     ValueError: the split is unknown, malformed or empty.
@@ -194,9 +199,15 @@ def load(name: str, *, split: str, data_dir: str | None = None,
   # element-count assertion would reject ("expected N elements but
   # contained only 0").
   read_config = tfds.ReadConfig(shuffle_seed=seed,
-                                add_tfds_id=False,
+                                add_tfds_id=bool(exclude_ids),
                                 assert_cardinality=False)
   decoders = None if decode_image else {IMAGE_KEY: tfds.decode.SkipDecoding()}
   dataset = ready.as_dataset(split=split, shuffle_files=shuffle_files,
                              read_config=read_config, decoders=decoders)
+  if exclude_ids:
+    # Imported here: only a caller that excludes examples needs it.
+    from tfds_builders.report import filtering  # pylint: disable=g-import-not-at-top
+    dataset = filtering.drop_keys(dataset, exclude_ids).map(
+        lambda example: {k: v for k, v in example.items()
+                         if k != filtering.ID_KEY})
   return dataset, count

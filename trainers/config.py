@@ -131,6 +131,10 @@ class Config:
       on_resume=FIXED)
   train_split: str = _option("train[:90%]", "TFDS split to train on.",
                              on_resume=FIXED)
+  drop_cross_split_duplicates: bool = _option(
+      False, "Leave out training examples that duplicate, exactly or nearly, "
+      "a validation or test example (as `python -m tfds_builders.report` "
+      "finds them), and say how many.", on_resume=FIXED)
   validation_split: str = _option(
       "train[90%:]", "TFDS split validated each epoch (picks the best "
       "weights, drives early stopping); empty for none.")
@@ -205,6 +209,9 @@ class Config:
         len(self.image_size) == 2 and min(self.image_size) >= 1),
           "image_size", "give a positive height and width")
     check(bool(self.train_split), "train_split", "name a TFDS split")
+    check(not (self.drop_cross_split_duplicates and self.data_service),
+          "drop_cross_split_duplicates", "the tf.data service reads the "
+          "whole split; drop --data_service or this flag")
     check(not self.tpu or self.strategy == "tpu", "tpu",
           "only --strategy=tpu uses a TPU; add it or drop --tpu")
     if self.data_service:

@@ -26,6 +26,8 @@ class DataSpec:
     steps_per_epoch: Train steps per epoch.
     validation_split: Split validated each epoch, or "" for none.
     test_split: Split tested at the end, or "" for none.
+    exclude_ids: TFDS ids of training examples left out
+      (`--drop_cross_split_duplicates`).
   """
 
   config: config_lib.Config
@@ -34,6 +36,7 @@ class DataSpec:
   steps_per_epoch: int
   validation_split: str
   test_split: str
+  exclude_ids: frozenset[str] = frozenset()
 
   @property
   def num_classes(self) -> int:
@@ -73,6 +76,18 @@ class DataSpec:
               config.dataset, split, config.data_dir)
         except ValueError as e:
           raise config_lib.ConfigError(f"--{flag}: {e}") from None
+    exclude = frozenset()
+    if config.drop_cross_split_duplicates:
+      # Here, not at the top: the report brings plotting along.
+      from tfds_builders import report  # pylint: disable=g-import-not-at-top
+      exclude = frozenset(report.cross_split_duplicate_keys(
+          config.dataset, data_dir=config.data_dir,
+          train_split=config.train_split,
+          other_splits=[config.validation_split, config.test_split]))
+      print(f"--drop_cross_split_duplicates: leaving out {len(exclude)} of "
+            f"the {sizes['train_split']} training examples, duplicates of "
+            "validation or test examples.")
+      sizes["train_split"] -= len(exclude)
     steps = config.steps_per_epoch or sizes["train_split"] // config.batch_size
     if steps < 1:
       raise config_lib.ConfigError(
@@ -84,7 +99,7 @@ class DataSpec:
                class_names=tuple(info.class_names),
                steps_per_epoch=int(steps),
                validation_split=config.validation_split,
-               test_split=config.test_split)
+               test_split=config.test_split, exclude_ids=exclude)
 
   def train(self, seed: int,
             input_context: tf.distribute.InputContext | None = None,
@@ -107,7 +122,8 @@ class DataSpec:
     return asl_pipeline.train_dataset(
         c.dataset, batch_size=c.batch_size, split=c.train_split,
         data_dir=c.data_dir, image_size=c.image_size, augment=c.augment,
-        seed=seed, input_context=input_context, start_batch=start_batch)
+        seed=seed, input_context=input_context, start_batch=start_batch,
+        exclude_ids=self.exclude_ids)
 
   def batchnorm_batches(self, num_batches: int) -> tf.data.Dataset:
     """Un-augmented training batches for recomputing BatchNorm statistics.
@@ -128,7 +144,7 @@ class DataSpec:
     return asl_pipeline.train_dataset(
         c.dataset, batch_size=c.batch_size, split=c.train_split,
         data_dir=c.data_dir, image_size=c.image_size, augment="none",
-        seed=c.seed, cache=False,
+        seed=c.seed, cache=False, exclude_ids=self.exclude_ids,
         shuffle_buffer=num_batches * c.batch_size)
 
   def service_epoch(self, batch_size: int, seed: int) -> tf.data.Dataset:
