@@ -181,8 +181,10 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
 
   # Decode and resize per example, in parallel: the only per-image work.
   ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
-  # The split's length, so that a one-pass dataset has a known `len()`.
-  ds = ds.apply(tf.data.experimental.assert_cardinality(count))
+  if not exclude_ids:
+    # The split's length, so that a one-pass dataset has a known `len()`
+    # (with `exclude_ids`, how many of them this shard holds is unknown).
+    ds = ds.apply(tf.data.experimental.assert_cardinality(count))
   # Cache after decoding, so later epochs skip file reading and resizing.
   if cache:
     ds = ds.cache()
