@@ -12,6 +12,7 @@ import tensorflow as tf
 import asl_pipeline
 from trainers import config as config_lib
 from trainers import export
+from trainers import history as history_lib
 from trainers import loop
 from trainers import models
 from trainers import steps as steps_lib
@@ -152,14 +153,12 @@ def test_nan_loss_stops_with_epoch_and_step_and_keeps_checkpoint(
 
 
 def test_patience_counts_epochs_since_the_best():
-  config = config_lib.Config(early_stopping_patience=2)
   history = [{"epoch": e, "val_accuracy": a}
              for e, a in [(1, 0.5), (2, 0.7), (3, 0.6)]]
-  assert not loop._patience_exhausted(history, config)
+  assert not history_lib.patience_exhausted(history, 2)
   history.append({"epoch": 4, "val_accuracy": 0.7})  # A tie is no better.
-  assert loop._patience_exhausted(history, config)
-  assert not loop._patience_exhausted(
-      history, config_lib.Config(early_stopping_patience=0))
+  assert history_lib.patience_exhausted(history, 2)
+  assert not history_lib.patience_exhausted(history, 0)
 
 
 @pytest.mark.slow

@@ -25,7 +25,6 @@ directories that they delete again. Every worker resumes from the chief's
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
@@ -34,7 +33,6 @@ import pathlib
 import time
 from typing import Any
 
-from absl import logging
 import keras
 import tensorflow as tf
 
@@ -44,9 +42,11 @@ from trainers import data as data_lib
 from trainers import distribute
 from trainers import export
 from trainers import health
+from trainers import history as history_lib
 from trainers import models
 from trainers import plots
 from trainers import precise_bn
+from trainers import run_setup
 from trainers import stop_signals
 from trainers import steps as steps_lib
 from trainers import summaries
@@ -92,7 +92,7 @@ def train_and_evaluate(config: config_lib.Config,
   """
   config = config.validate()
   workdir = pathlib.Path(workdir)
-  _check_resumable(config, workdir)
+  run_setup.check_resumable(config, workdir)
   if config.deterministic:
     # Before any op runs: seeded initialization and deterministic kernels.
     tf.config.experimental.enable_op_determinism()
@@ -108,7 +108,7 @@ def train_and_evaluate(config: config_lib.Config,
   # Reads the dataset's metadata: a dataset that was never built, or an
   # unknown split, fails here, before the workdir exists.
   data = DataSpec.create(config)
-  with _dtype_policy(config.precision):
+  with run_setup.dtype_policy(config.precision):
     run = _Run(config, workdir, data,
                None if config.strategy == "default" else strategy)
     try:
@@ -116,49 +116,6 @@ def train_and_evaluate(config: config_lib.Config,
     finally:
       # A non-chief's outputs were only there to take part in saving.
       distribute.remove_worker_checkpoint_dir(str(workdir), strategy)
-
-
-def _check_resumable(config: config_lib.Config, workdir: pathlib.Path) -> None:
-  """Refuses, before any work, a resume that changes a FIXED field."""
-  if workdir.exists() and not workdir.is_dir():
-    raise config_lib.ConfigError(f"--workdir={workdir} is a file, not a "
-                                 "directory.")
-  path = workdir / workdir_lib.CONFIG
-  if not path.exists() or not (workdir / workdir_lib.CHECKPOINTS).exists():
-    return
-  conflicts = config.resume_conflicts(config_lib.Config.from_json(
-      path.read_text()))
-  if conflicts:
-    raise config_lib.ConfigError(
-        f"{workdir} holds a run this command cannot resume:\n  "
-        + "\n  ".join(conflicts)
-        + "\nUse another --workdir for a new run, or drop those flags.")
-
-
-@contextlib.contextmanager
-def _dtype_policy(precision: str):
-  """Sets Keras's global dtype policy for the run, then restores it."""
-  previous = keras.config.dtype_policy()
-  keras.config.set_dtype_policy(precision)
-  try:
-    yield
-  finally:
-    keras.config.set_dtype_policy(previous)
-
-
-def _make_optimizer(config: config_lib.Config) -> keras.optimizers.Optimizer:
-  optimizer = {
-      "adam": keras.optimizers.Adam,
-      "sgd": lambda learning_rate: keras.optimizers.SGD(
-          learning_rate, momentum=0.9),
-      "rmsprop": keras.optimizers.RMSprop,
-  }[config.optimizer](learning_rate=config.learning_rate)
-  if config.precision == "mixed_float16":
-    # float16 gradients underflow: scale the loss up, and skip (and
-    # re-scale) steps whose gradients overflow. bfloat16 has float32's
-    # exponent range and needs none of this.
-    optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-  return optimizer
 
 
 class _Run:
@@ -184,7 +141,7 @@ class _Run:
             num_classes=data.num_classes, **config.model_options)
       except ValueError as e:
         raise config_lib.ConfigError(f"--model={config.model}: {e}") from None
-      self.optimizer = _make_optimizer(config)
+      self.optimizer = run_setup.make_optimizer(config)
       # Built now so that a checkpoint restores its slots instead of
       # deferring.
       self.optimizer.build(self.model.trainable_variables)
@@ -205,7 +162,7 @@ class _Run:
         grad_norms=self.grad_norms,
         # Keras layers keep their random state (dropout) in seed
         # generators that tf.train.Checkpoint does not find by itself.
-        seed_states=_seed_states(self.model))
+        seed_states=run_setup.seed_states(self.model))
     if self.augmenter is not None:
       checkpointed["augmenter_seed"] = self.augmenter.seed_generator.state
     self.checkpoint = tf.train.Checkpoint(**checkpointed)
@@ -236,7 +193,7 @@ class _Run:
     if self.data.validation_split:
       val_ds = self.data.eval(self.data.validation_split)
     start = int(self.epoch.numpy()) + 1
-    if start <= config.epochs and not _patience_exhausted(history, config):
+    if start <= config.epochs and not history_lib.patience_exhausted(history, config.early_stopping_patience):
       step = int(self.step.numpy())
       # The stream is a function of the seed; a resumed run skips to its
       # step, so it sees what the uninterrupted run would have seen.
@@ -260,7 +217,7 @@ class _Run:
                        self.manager.latest_checkpoint)
           history.append(record)
           self._end_epoch(epoch, history, writers)
-          if _patience_exhausted(history, config):
+          if history_lib.patience_exhausted(history, config.early_stopping_patience):
             print(f"Stopping early after epoch {epoch}: no better "
                   f"validation accuracy in {config.early_stopping_patience} "
                   "epochs.")
@@ -288,7 +245,7 @@ class _Run:
     self.checkpoint.restore(latest).assert_existing_objects_matched()
     # A changed --learning_rate takes effect now; the checkpoint brought
     # back the old one.
-    _inner_optimizer(self.optimizer).learning_rate.assign(
+    run_setup.inner_optimizer(self.optimizer).learning_rate.assign(
         self.config.learning_rate)
     epoch, step = int(self.epoch.numpy()), int(self.step.numpy())
     in_epoch = step - epoch * self.data.steps_per_epoch
@@ -406,7 +363,7 @@ class _Run:
 
   def _end_epoch(self, epoch, history, writers):
     record = history[-1]
-    best = _best(history)
+    best = history_lib.best(history)
     if best is record and self.data.validation_split:
       with workdir_lib.atomic_file(self.out / workdir_lib.BEST_WEIGHTS) as tmp:
         self.model.save_weights(str(tmp))
@@ -418,7 +375,7 @@ class _Run:
             summaries.scalar(metric, record[f"{prefix}_{metric}"], epoch)
         if split == "train":
           summaries.scalar("learning_rate", float(tf.convert_to_tensor(
-              _inner_optimizer(self.optimizer).learning_rate)), epoch)
+              run_setup.inner_optimizer(self.optimizer).learning_rate)), epoch)
           for layer, norm in record["grad_norms"].items():
             summaries.scalar(f"grad_norm/{layer}", norm, epoch)
       writer.flush()
@@ -434,7 +391,7 @@ class _Run:
       self.model.load_weights(str(best_path))
     else:
       self._refresh_batchnorm()
-    best = _best(history)
+    best = history_lib.best(history)
     metrics = {"history": history, "best": best}
     if best and "val_accuracy" in best:
       print(f"Best epoch: {best['epoch']} (validation accuracy "
@@ -454,41 +411,8 @@ class _Run:
     if history and self.chief:
       plots.plot_curves(history, self.workdir / workdir_lib.CURVES)
     if self.chief:
-      _print_outputs(self.workdir)
+      workdir_lib.print_outputs(self.workdir)
     return metrics
-
-
-def _print_outputs(workdir: pathlib.Path) -> None:
-  print(f"Wrote {workdir}/:")
-  for name, what in (
-      (workdir_lib.MODEL, "the Keras model"),
-      (workdir_lib.EXPORT + "/", "SavedModel for any photo: python -m "
-       f"trainers.predict --model={workdir} PHOTO"),
-      (workdir_lib.METRICS, "per-epoch and test metrics"),
-      (workdir_lib.CURVES, "loss and accuracy curves"),
-      (workdir_lib.LOGS + "/", f"TensorBoard: tensorboard --logdir={workdir}"
-       f"/{workdir_lib.LOGS}"),
-      (workdir_lib.CHECKPOINTS + "/", "checkpoints; rerun to resume or "
-       "extend (e.g. more --epochs)")):
-    if (workdir / name.rstrip("/")).exists():
-      print(f"  {name:<16} {what}")
-
-
-def _inner_optimizer(optimizer):
-  """The optimizer a `LossScaleOptimizer` wraps, or `optimizer` itself."""
-  return getattr(optimizer, "inner_optimizer", optimizer)
-
-
-def _seed_states(model: keras.Model) -> dict[str, tf.Variable]:
-  """The state variable of every seed generator in `model` (dropout's).
-
-  Keyed by each layer's position and name, which a rebuilt model repeats.
-  """
-  states = {}
-  for index, layer in enumerate(model._flatten_layers()):  # pylint: disable=protected-access
-    for i, generator in enumerate(getattr(layer, "_seed_generators", [])):
-      states[f"{index}_{layer.name}_{i}"] = generator.state
-  return states
 
 
 def _next_loop_size(config: config_lib.Config, steps: int,
@@ -518,19 +442,3 @@ def _service_job_name(config: config_lib.Config, workdir: pathlib.Path,
   """
   digest = hashlib.sha1(str(workdir).encode()).hexdigest()[:12]
   return f"{config.dataset}-{digest}-from-step-{step}"
-
-
-def _best(history: list[dict[str, Any]]) -> dict[str, Any] | None:
-  """The first epoch with the highest validation accuracy (else the last)."""
-  if not history:
-    return None
-  if "val_accuracy" not in history[-1]:
-    return history[-1]
-  return max(history, key=lambda h: h["val_accuracy"])
-
-
-def _patience_exhausted(history, config) -> bool:
-  patience = config.early_stopping_patience
-  if not patience or not history or "val_accuracy" not in history[-1]:
-    return False
-  return history[-1]["epoch"] - _best(history)["epoch"] >= patience

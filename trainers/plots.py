@@ -19,11 +19,13 @@ matplotlib.use("Agg")
 from matplotlib import pyplot as plt
 import numpy as np
 
+from trainers import history as history_lib
+
 # Diverging: weights below and above zero in opposite hues, zero white.
 FILTER_CMAP = "RdBu_r"
 
 def best_epoch(history: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-  """The record of the first epoch with the highest validation accuracy.
+  """The record of the best validated epoch (`trainers.history.best`).
 
   Args:
     history: `metrics.json`'s "history" records.
@@ -31,11 +33,8 @@ def best_epoch(history: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None
   Returns:
     That record, or None when no epoch was validated.
   """
-  validated = [h for h in history if h.get("val_accuracy") is not None]
-  if not validated:
-    return None
-  # max() keeps the first of equal values: the earliest best epoch.
-  return max(validated, key=lambda h: h["val_accuracy"])
+  best = history_lib.best(history)
+  return best if best and best.get("val_accuracy") is not None else None
 
 
 def plot_curves(history: Sequence[Mapping[str, Any]],

@@ -141,11 +141,7 @@ def read_config(workdir: PathLike):
     FileNotFoundError: there is no config.json, naming the directory.
   """
   from trainers import config as config_lib  # pylint: disable=g-import-not-at-top
-  path = pathlib.Path(workdir) / CONFIG
-  if not path.exists():
-    raise FileNotFoundError(f"{path} does not exist: is {workdir} the "
-                            "--workdir of a trainer run?")
-  return config_lib.Config.from_json(path.read_text())
+  return config_lib.Config.from_json(_run_file(workdir, CONFIG).read_text())
 
 
 def read_metrics(workdir: PathLike) -> dict[str, Any]:
@@ -154,11 +150,16 @@ def read_metrics(workdir: PathLike) -> dict[str, Any]:
   Raises:
     FileNotFoundError: there is none, naming the directory.
   """
-  path = pathlib.Path(workdir) / METRICS
+  return read_json(_run_file(workdir, METRICS))
+
+
+def _run_file(workdir: PathLike, name: str) -> pathlib.Path:
+  """`workdir/name`, or an error saying the workdir holds no run."""
+  path = pathlib.Path(workdir) / name
   if not path.exists():
     raise FileNotFoundError(f"{path} does not exist: is {workdir} the "
                             "--workdir of a trainer run?")
-  return read_json(path)
+  return path
 
 
 def load_model(workdir: PathLike):
@@ -191,6 +192,23 @@ def load_run(workdir: PathLike):
     FileNotFoundError: the run has no saved model (or config) yet.
   """
   return load_model(workdir), read_config(workdir)
+
+
+def print_outputs(workdir: pathlib.Path) -> None:
+  """Lists what a finished run wrote, with the commands that use it."""
+  print(f"Wrote {workdir}/:")
+  for name, what in (
+      (MODEL, "the Keras model"),
+      (EXPORT + "/", "SavedModel for any photo: python -m "
+       f"trainers.predict --model={workdir} PHOTO"),
+      (METRICS, "per-epoch and test metrics"),
+      (CURVES, "loss and accuracy curves"),
+      (LOGS + "/", f"TensorBoard: tensorboard --logdir={workdir}"
+       f"/{LOGS}"),
+      (CHECKPOINTS + "/", "checkpoints; rerun to resume or "
+       "extend (e.g. more --epochs)")):
+    if (workdir / name.rstrip("/")).exists():
+      print(f"  {name:<16} {what}")
 
 
 def _tmp_name(path: pathlib.Path) -> pathlib.Path:
