@@ -8,7 +8,7 @@ TFDS := $(VENV)/bin/tfds
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo_out
 # TensorFlow's C++ INFO and WARNING lines; the commands hide the rest of
-# the start-up noise themselves (trainers/console.py).
+# the start-up noise themselves (tfds_builders/common/console.py).
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: install demo test bench clean

@@ -24,14 +24,14 @@ def _quiet_own_command() -> None:
 
   `python -m asl_pipeline.preview` (or `.service`) imports this package,
   and with it TensorFlow, before the command's own code runs; so the
-  command's console is made quiet here (see `trainers.console`). Python
+  command's console is made quiet here (see `tfds_builders.common.console`). Python
   sets `sys.argv[0]` to "-m" only while it locates the module to run, so a
   program that merely imports the library is left alone.
   """
   argv = getattr(_sys, "orig_argv", [])
   if (_sys.argv[:1] == ["-m"] and "-m" in argv[:-1] and
       argv[argv.index("-m") + 1].startswith(__name__ + ".")):
-    from trainers import console  # pylint: disable=g-import-not-at-top
+    from tfds_builders.common import console  # pylint: disable=g-import-not-at-top
     console.quiet(argv[argv.index("-m") + 1:])
 
 

@@ -60,7 +60,7 @@ def run(workdir: pathlib.Path, quick: bool = False) -> list[dict]:
   from apache_beam.options import pipeline_options  # pylint: disable=g-import-not-at-top
 
   import tfds_builders  # pylint: disable=g-import-not-at-top,unused-import
-  from tfds_builders.cats_dogs import image_checks  # pylint: disable=g-import-not-at-top
+  from tfds_builders.common import image_files  # pylint: disable=g-import-not-at-top
   from tfds_builders.cats_dogs import make_sample  # pylint: disable=g-import-not-at-top
 
   per_class, copies = ((_QUICK_PER_CLASS, _QUICK_COPIES) if quick else
@@ -78,7 +78,7 @@ def run(workdir: pathlib.Path, quick: bool = False) -> list[dict]:
   _build(root / "tiny", root / "warm_beam", pipeline_options.PipelineOptions(
       flags=[], runner="FnApiRunner", direct_running_mode="in_memory"))
 
-  cores = image_checks.default_workers()
+  cores = image_files.default_workers()
   images, local_s = _build(src, root / "local")
   options = pipeline_options.PipelineOptions(
       flags=[], runner="FnApiRunner", direct_num_workers=_BEAM_WORKERS,

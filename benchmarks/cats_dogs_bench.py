@@ -44,14 +44,14 @@ _QUICK_PER_CLASS, _QUICK_COPIES = 64, 1
 
 def _per_core_rows(files: list[pathlib.Path]) -> list[dict]:
   """Single-thread images/s of the per-image work, for each path."""
-  from tfds_builders.cats_dogs import image_checks  # pylint: disable=g-import-not-at-top
+  from tfds_builders.common import image_files  # pylint: disable=g-import-not-at-top
   blobs = [f.read_bytes() for f in files]
   rows = []
   for variant, reuse in (("kept bytes (decode + check)", True),
                          ("re-encoded (decode + check + encode)", False)):
     start = time.perf_counter()
     for data in blobs:
-      image_checks.to_rgb_jpeg(data, reuse_bytes=reuse)
+      image_files.to_rgb_jpeg(data, reuse_bytes=reuse)
     rows.append({"benchmark": "cats_dogs build",
                  "variant": f"{variant}, 1 thread, {_SIZE}px",
                  "value": len(blobs) / (time.perf_counter() - start),
@@ -130,7 +130,7 @@ def run(workdir: pathlib.Path, quick: bool = False) -> list[dict]:
   import asl_pipeline  # pylint: disable=g-import-not-at-top
   import tfds_builders  # pylint: disable=g-import-not-at-top,unused-import
   from tfds_builders.cats_dogs import cats_dogs_dataset_builder  # pylint: disable=g-import-not-at-top
-  from tfds_builders.cats_dogs import image_checks  # pylint: disable=g-import-not-at-top
+  from tfds_builders.common import image_files  # pylint: disable=g-import-not-at-top
   from tfds_builders.cats_dogs import make_sample  # pylint: disable=g-import-not-at-top
 
   per_class, copies = ((_QUICK_PER_CLASS, _QUICK_COPIES) if quick else
@@ -144,7 +144,7 @@ def run(workdir: pathlib.Path, quick: bool = False) -> list[dict]:
   _add_copies(src / "train", copies)
   train_files = sorted((src / "train").glob("*/*.jpg"))
 
-  cores = image_checks.default_workers()
+  cores = image_files.default_workers()
   builder, build_s = _build("cats_dogs", data_dir, src)
   total = builder.info.splits.total_num_examples
   rows += [

@@ -3,7 +3,7 @@
 The DLI CNN (264,049 parameters), batch 32 (the course's), Adam, on the same
 `asl_pipeline.train_dataset` batches of one synthetic Sign Language MNIST
 sample. Each variant is a whole run of the code users run:
-`trainers.loop.train_and_evaluate` for ours (flags as named), and
+`trainers.training.loop.train_and_evaluate` for ours (flags as named), and
 `model.compile(jit_compile=False)` + `model.fit` with `steps_per_execution`
 1 and 32 for Keras. A run trains a few epochs; its first epoch (tracing,
 cache filling) is dropped and its fastest later epoch kept. Variants take
@@ -27,8 +27,8 @@ import tensorflow_datasets as tfds
 
 import asl_pipeline
 from tfds_builders.sign_language_mnist import make_sample
-from trainers import config as config_lib
-from trainers import loop
+from trainers.command_line import config as config_lib
+from trainers.training import loop
 from trainers import models
 
 _NAME = "sign_language_mnist"

@@ -47,8 +47,8 @@ def trained_asl_workdir(asl_data_dir, tmp_path_factory):
   Two epochs, so that the training curves have a line to draw.
   """
   # Imported here: collecting tests that never train should not load Keras.
-  from trainers import config as config_lib  # pylint: disable=g-import-not-at-top
-  from trainers import loop  # pylint: disable=g-import-not-at-top
+  from trainers.command_line import config as config_lib  # pylint: disable=g-import-not-at-top
+  from trainers.training import loop  # pylint: disable=g-import-not-at-top
   path = tmp_path_factory.mktemp("asl_run")
   loop.train_and_evaluate(config_lib.Config(
       data_dir=asl_data_dir, epochs=2, batch_size=16, steps_per_epoch=2,

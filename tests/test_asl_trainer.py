@@ -11,8 +11,8 @@ import sys
 from absl import flags
 import pytest
 
-from trainers import config as config_lib
-from trainers import flags as trainer_flags
+from trainers.command_line import config as config_lib
+from trainers.command_line import flags as trainer_flags
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "trainers" / "configs"
@@ -144,7 +144,7 @@ def test_a_shipped_flagfile_is_found_by_name_from_anywhere(tmp_path):
 
 @pytest.mark.slow
 def test_a_dataset_never_built_is_a_usage_error_and_creates_nothing(tmp_path):
-  from trainers import loop  # pylint: disable=g-import-not-at-top
+  from trainers.training import loop  # pylint: disable=g-import-not-at-top
   config = to_config(parse("--workdir=/tmp/w",
                            f"--data_dir={tmp_path / 'empty'}"))
   with pytest.raises(config_lib.ConfigError, match="not built"):
@@ -156,7 +156,7 @@ def test_a_dataset_never_built_is_a_usage_error_and_creates_nothing(tmp_path):
 def test_trains_a_model_from_a_module_outside_the_package(asl_data_dir,
                                                           tmp_path,
                                                           monkeypatch):
-  from trainers import loop  # pylint: disable=g-import-not-at-top
+  from trainers.training import loop  # pylint: disable=g-import-not-at-top
   (tmp_path / "my_models.py").write_text(
       "import keras\n\n"
       "def tiny(input_shape, num_classes, width=8):\n"

@@ -13,11 +13,11 @@ import pytest
 import tensorflow as tf
 
 import asl_pipeline
-from trainers import export
-from trainers import inference
-from trainers import introspect
-from trainers import workdir as workdir_lib
-from tfds_builders.cats_dogs import image_checks
+from trainers.run_dir import export
+from trainers.analysis import inference
+from trainers.analysis import introspection as introspect
+from trainers.run_dir import workdir as workdir_lib
+from tfds_builders.common import image_files
 
 
 # --- Pipelines ----------------------------------------------------------------
@@ -94,7 +94,7 @@ def test_predict_answers_each_argument(trained_asl_workdir, tmp_path, photo):
   assert len(results[1]["predictions"]) == 1
   assert results[2]["error"] == (
       "too large: 400,000,000 pixels is over the limit of "
-      f"{image_checks.MAX_PIXELS:,} (a decompression bomb?); shrink the image "
+      f"{image_files.MAX_PIXELS:,} (a decompression bomb?); shrink the image "
       "first.")
   assert "error" in results[3]
 

@@ -17,7 +17,7 @@ import tensorflow_datasets as tfds
 
 import tfds_builders  # pylint: disable=unused-import
 from tfds_builders.cats_dogs import folder_source
-from tfds_builders.cats_dogs import image_checks
+from tfds_builders.common import image_files
 from tfds_builders.cats_dogs import tree_walk
 
 
@@ -285,10 +285,10 @@ def _huge_bmp(width: int, height: int) -> bytes:
 @pytest.mark.parametrize("data", [_huge_png(20000, 20000),
                                   _huge_bmp(15000, 12000)])
 def test_images_over_the_pixel_limit_are_refused_from_the_header(data):
-  with pytest.raises(image_checks.ImageTooLarge, match="over the limit of "
-                     f"{image_checks.MAX_PIXELS:,}"):
-    image_checks.check_size(data)
-  with pytest.raises(image_checks.SkippedImage) as e:
-    image_checks.to_rgb_jpeg(data)
-  assert e.value.reason == image_checks.TOO_LARGE
-  image_checks.check_size(_JPEG)  # A photo passes.
+  with pytest.raises(image_files.ImageTooLarge, match="over the limit of "
+                     f"{image_files.MAX_PIXELS:,}"):
+    image_files.check_size(data)
+  with pytest.raises(image_files.SkippedImage) as e:
+    image_files.to_rgb_jpeg(data)
+  assert e.value.reason == image_files.TOO_LARGE
+  image_files.check_size(_JPEG)  # A photo passes.

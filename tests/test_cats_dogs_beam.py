@@ -11,7 +11,7 @@ import tensorflow_datasets as tfds
 import tfds_builders  # pylint: disable=unused-import
 from tfds_builders.cats_dogs import cats_dogs_dataset_builder
 from tfds_builders.cats_dogs import folder_source
-from tfds_builders.cats_dogs import image_checks
+from tfds_builders.common import image_files
 from tfds_builders.cats_dogs import make_sample
 
 
@@ -61,7 +61,7 @@ def test_beam_build_equals_in_process_build(photos, tmp_path, config,
     raise AssertionError("images checked in process, not by Beam workers")
 
   # Beam's workers check the images; the in-process thread pool stays idle.
-  monkeypatch.setattr(image_checks, "ordered_map", no_thread_pool)
+  monkeypatch.setattr(image_files, "ordered_map", no_thread_pool)
   on_beam = _build(photos, tmp_path / "beam", config, _beam_options())
 
   expected = _records(local)

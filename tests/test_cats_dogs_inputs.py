@@ -1,6 +1,6 @@
 """The cats_dogs builder's handling of each odd input, file by file.
 
-Images are checked through `image_checks.to_rgb_jpeg` (what the builder calls
+Images are checked through `image_files.to_rgb_jpeg` (what the builder calls
 on every file) and trees through `folder_source.scan` (how it lists and
 labels them), so each case is one small, fast test.
 """
@@ -15,7 +15,7 @@ from PIL import Image
 import pytest
 
 from tfds_builders.cats_dogs import folder_source
-from tfds_builders.cats_dogs import image_checks
+from tfds_builders.common import image_files
 
 
 def _decode(jpeg: bytes) -> np.ndarray:
@@ -45,7 +45,7 @@ def test_rgba_png_is_composited_on_white():
   rgba = np.zeros((16, 16, 4), np.uint8)
   rgba[..., :3] = (0, 128, 0)
   rgba[:, 8:, 3] = 255  # Right half opaque green, left half transparent.
-  out = image_checks.to_rgb_jpeg(_encoded(Image.fromarray(rgba, "RGBA"),
+  out = image_files.to_rgb_jpeg(_encoded(Image.fromarray(rgba, "RGBA"),
                                           "PNG"))
   pixels = _decode(out.jpeg)
   assert np.abs(pixels[:, :6] - 255).max() < 8
@@ -55,7 +55,7 @@ def test_rgba_png_is_composited_on_white():
 
 def test_cmyk_jpeg_keeps_its_colours():
   red = Image.new("RGB", (16, 16), (220, 20, 20)).convert("CMYK")
-  out = image_checks.to_rgb_jpeg(_encoded(red, "JPEG", quality=95))
+  out = image_files.to_rgb_jpeg(_encoded(red, "JPEG", quality=95))
   assert np.abs(_decode(out.jpeg) - (220, 20, 20)).max() < 16
   assert "converted_from_CMYK" in out.notes
 
@@ -73,14 +73,14 @@ def test_grayscale_becomes_equal_rgb_channels(mode, value, expected):
     image = Image.fromarray(np.full((16, 16), value, np.uint16))
     assert image.mode.startswith("I")
     data = _encoded(image, "PNG")
-  pixels = _decode(image_checks.to_rgb_jpeg(data).jpeg)
+  pixels = _decode(image_files.to_rgb_jpeg(data).jpeg)
   assert np.abs(pixels - expected).max() <= 2
   assert np.abs(pixels[..., 0] - pixels[..., 2]).max() <= 1
 
 
 def test_palette_png_keeps_its_colours():
   image = Image.fromarray(_halves()).quantize(4)
-  pixels = _decode(image_checks.to_rgb_jpeg(_encoded(image, "PNG")).jpeg)
+  pixels = _decode(image_files.to_rgb_jpeg(_encoded(image, "PNG")).jpeg)
   assert np.abs(pixels[2, 2] - (255, 0, 0)).max() < 24
   assert np.abs(pixels[-3, -3] - (0, 0, 255)).max() < 24
 
@@ -95,7 +95,7 @@ def test_exif_orientation_is_applied(orientation, transpose):
   exif = Image.Exif()
   exif[0x0112] = orientation
   stored = Image.fromarray(upright).transpose(transpose)
-  out = image_checks.to_rgb_jpeg(_encoded(stored, "JPEG", quality=95,
+  out = image_files.to_rgb_jpeg(_encoded(stored, "JPEG", quality=95,
                                           exif=exif))
   pixels = _decode(out.jpeg)
   assert pixels.shape == upright.shape
@@ -108,45 +108,45 @@ def test_exif_orientation_is_applied(orientation, transpose):
 
 def test_upright_baseline_rgb_jpeg_keeps_its_bytes():
   data = _encoded(Image.fromarray(_halves()), "JPEG", quality=90)
-  out = image_checks.to_rgb_jpeg(data)
+  out = image_files.to_rgb_jpeg(data)
   assert out.jpeg == data and out.notes == ("reused_bytes",)
 
 
 def test_progressive_jpeg_is_reencoded_as_baseline():
   data = _encoded(Image.fromarray(_halves()), "JPEG", progressive=True)
-  out = image_checks.to_rgb_jpeg(data)
+  out = image_files.to_rgb_jpeg(data)
   assert out.jpeg != data and "reencoded" in out.notes
   assert not Image.open(io.BytesIO(out.jpeg)).info.get("progressive")
 
 
 def test_max_side_caps_the_longer_side_and_keeps_aspect():
   data = _encoded(Image.fromarray(_halves(60, 200)), "JPEG", quality=95)
-  out = image_checks.to_rgb_jpeg(data, max_side=50)
+  out = image_files.to_rgb_jpeg(data, max_side=50)
   assert (out.width, out.height) == (50, 15)
   assert _decode(out.jpeg).shape == (15, 50, 3)
-  assert image_checks.to_rgb_jpeg(data, max_side=500).jpeg == data
+  assert image_files.to_rgb_jpeg(data, max_side=500).jpeg == data
 
 
 # --- Files that are skipped -----------------------------------------------
 
 
 def test_zero_byte_file_is_skipped_as_empty():
-  with pytest.raises(image_checks.SkippedImage) as e:
-    image_checks.to_rgb_jpeg(b"")
-  assert e.value.reason == image_checks.EMPTY
+  with pytest.raises(image_files.SkippedImage) as e:
+    image_files.to_rgb_jpeg(b"")
+  assert e.value.reason == image_files.EMPTY
 
 
 def test_truncated_jpeg_is_skipped_as_undecodable():
   data = _encoded(Image.fromarray(_halves(64, 64)), "JPEG", quality=95)
-  with pytest.raises(image_checks.SkippedImage) as e:
-    image_checks.to_rgb_jpeg(data[: len(data) // 2])
-  assert e.value.reason == image_checks.UNDECODABLE
+  with pytest.raises(image_files.SkippedImage) as e:
+    image_files.to_rgb_jpeg(data[: len(data) // 2])
+  assert e.value.reason == image_files.UNDECODABLE
 
 
 def test_text_file_named_jpg_is_skipped_as_undecodable():
-  with pytest.raises(image_checks.SkippedImage) as e:
-    image_checks.to_rgb_jpeg(b"just some notes\n")
-  assert e.value.reason == image_checks.UNDECODABLE
+  with pytest.raises(image_files.SkippedImage) as e:
+    image_files.to_rgb_jpeg(b"just some notes\n")
+  assert e.value.reason == image_files.UNDECODABLE
 
 
 @pytest.mark.parametrize("name,expected", [
@@ -154,12 +154,12 @@ def test_text_file_named_jpg_is_skipped_as_undecodable():
     ("._cat.1.jpg", True), ("cat.1.jpg", False), (".cat.jpg", False),
 ])
 def test_system_files_are_recognised(name, expected):
-  assert image_checks.is_system_file(name) == expected
+  assert image_files.is_system_file(name) == expected
 
 
 def test_ordered_map_keeps_input_order_across_threads():
   items = list(range(200))
-  out = image_checks.ordered_map(lambda i: i * i, items, workers=4, window=3)
+  out = image_files.ordered_map(lambda i: i * i, items, workers=4, window=3)
   assert list(out) == [i * i for i in items]
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from trainers.models import cats_dogs as cats_dogs_models
+from trainers.models import photo_nets
 from trainers import models
 
 SHAPE = (32, 32, 3)  # ResNet50V2's smallest input.
@@ -63,7 +63,7 @@ def test_perceptron_is_one_dense_layer():
   assert model.count_params() == np.prod(SHAPE) * 2 + 2
 
 
-@pytest.mark.parametrize("activation", cats_dogs_models.DEEP10_ACTIVATIONS)
+@pytest.mark.parametrize("activation", photo_nets.DEEP10_ACTIVATIONS)
 def test_deep10_has_ten_dense_layers(activation):
   model = models.build_model("deep10", input_shape=SHAPE, num_classes=2,
                              activation=activation)
@@ -114,12 +114,12 @@ def _resnet(finetune, weights):
 
 
 def _trainable_base_layers(model):
-  base = model.get_layer(cats_dogs_models.BASE_NAME)
+  base = model.get_layer(photo_nets.BASE_NAME)
   return {l.name for l in base.layers if l.weights and l.trainable}
 
 
 def _base_layers_with_weights(model):
-  base = model.get_layer(cats_dogs_models.BASE_NAME)
+  base = model.get_layer(photo_nets.BASE_NAME)
   return {l.name for l in base.layers if l.weights}
 
 
@@ -132,7 +132,7 @@ def test_resnet_scratch_and_full_train_every_layer(weights_file):
         model.non_trainable_weights)
   # `full` started from the file's values; `scratch` from random ones.
   np.testing.assert_array_equal(
-      model.get_layer(cats_dogs_models.BASE_NAME).get_layer(
+      model.get_layer(photo_nets.BASE_NAME).get_layer(
           "conv1_conv").kernel, conv1)
 
 
@@ -141,7 +141,7 @@ def test_resnet_partial_trains_only_the_last_stage_and_head(weights_file):
   expected = {n for n in _base_layers_with_weights(model)
               if n.startswith(("conv5_", "post_"))}
   assert expected and _trainable_base_layers(model) == expected
-  base = model.get_layer(cats_dogs_models.BASE_NAME)
+  base = model.get_layer(photo_nets.BASE_NAME)
   frozen, tuned = base.get_layer("conv4_block6_2_bn"), base.get_layer(
       "conv5_block3_3_conv")
   head = model.get_layer("probabilities")
@@ -157,7 +157,7 @@ def test_resnet_head_trains_only_the_head(weights_file):
   assert not _trainable_base_layers(model)
   assert {v.path.split("/")[0] for v in model.trainable_weights} == {
       "probabilities"}
-  base = model.get_layer(cats_dogs_models.BASE_NAME)
+  base = model.get_layer(photo_nets.BASE_NAME)
   before = [np.array(v) for v in base.weights]
   _train_step(model, *_batch())
   assert all(np.array_equal(b, np.array(v))

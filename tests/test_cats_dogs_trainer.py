@@ -17,9 +17,9 @@ from PIL import Image
 from tfds_builders.cats_dogs import make_sample
 from trainers import cats_dogs
 from trainers import compare
-from trainers import config as config_lib
-from trainers import flags as trainer_flags
-from trainers.models import cats_dogs as cats_dogs_models
+from trainers.command_line import config as config_lib
+from trainers.command_line import flags as trainer_flags
+from trainers.models import photo_nets
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "trainers" / "configs"
@@ -49,9 +49,9 @@ def test_flagfiles_cover_every_model_and_finetune_strategy():
                                        "--workdir=/tmp/w"))
              for path in FLAGFILES}
   assert {c.model for c in configs.values()} == set(
-      cats_dogs_models.MODELS)
+      photo_nets.MODELS)
   assert {c.model_options.get("finetune") for c in configs.values()} - {
-      None} == set(cats_dogs_models.FINETUNE_STRATEGIES)
+      None} == set(photo_nets.FINETUNE_STRATEGIES)
   for path in FLAGFILES:
     header = path.read_text().split("\n--")[0]
     assert f"python -m trainers.cats_dogs --flagfile={path.stem}" in header
@@ -133,5 +133,5 @@ def test_compare_names_a_workdir_without_a_run(tmp_path):
 
 def test_option_flags_offer_what_the_models_take():
   choices = {o.name: o.choices for o in cats_dogs.MODEL_OPTIONS}
-  assert choices["activation"] == cats_dogs_models.DEEP10_ACTIVATIONS
-  assert choices["finetune"] == cats_dogs_models.FINETUNE_STRATEGIES
+  assert choices["activation"] == photo_nets.DEEP10_ACTIVATIONS
+  assert choices["finetune"] == photo_nets.FINETUNE_STRATEGIES

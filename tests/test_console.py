@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from trainers import console
+from tfds_builders.common import console
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -74,7 +74,7 @@ def test_verbosity_on_the_command_line_asks_for_details(argv, asks):
 def test_a_quiet_command_shows_its_own_errors_and_no_start_up_noise():
   program = (
       "import sys\n"
-      "from trainers import console\n"
+      "from tfds_builders.common import console\n"
       "console.quiet()\n"
       "import tensorflow as tf\n"
       "import tensorflow_datasets as tfds\n"

@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from trainers import distribute
+from trainers.training import distribute
 
 # Logical CPUs must be configured before TensorFlow initializes, which the
 # test process has long done: this runs in a fresh interpreter.
 _MIRRORED_STEP = textwrap.dedent("""
     import json
     import numpy as np
-    from trainers import distribute
+    from trainers.training import distribute
     strategy = distribute.make_strategy("mirrored", num_cpu_devices=2)
     import keras
     import tensorflow as tf

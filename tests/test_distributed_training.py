@@ -25,13 +25,13 @@ import pytest
 import tensorflow as tf
 
 import asl_pipeline
-from trainers import config as config_lib
-from trainers import data as data_lib
-from trainers import flags as trainer_flags
+from trainers.command_line import config as config_lib
+from trainers.training import data as data_lib
+from trainers.command_line import flags as trainer_flags
 from trainers import launch_local
-from trainers import loop
+from trainers.training import loop
 from trainers import models
-from trainers import steps as steps_lib
+from trainers.training import steps as steps_lib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -49,8 +49,8 @@ def tiny_config(data_dir, **overrides) -> config_lib.Config:
 # on the default strategy.
 _MIRRORED_VS_DEFAULT = textwrap.dedent("""
     import json, sys
-    from trainers import config as config_lib
-    from trainers import loop
+    from trainers.command_line import config as config_lib
+    from trainers.training import loop
     out, data_dir = sys.argv[1], sys.argv[2]
     results = {}
     for name, extra in [("mirrored", dict(strategy="mirrored",

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from trainers import config as config_lib
-from trainers import evaluation
-from trainers import loop
+from trainers.command_line import config as config_lib
+from trainers.analysis import evaluation
+from trainers.training import loop
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from trainers import export
+from trainers.run_dir import export
 
 
 @pytest.mark.parametrize("channels", [1, 3])

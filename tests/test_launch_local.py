@@ -20,7 +20,7 @@ from trainers import launch_local
 _MULTI_WORKER_TRAIN = textwrap.dedent("""
     import os, sys
     import numpy as np
-    from trainers import distribute
+    from trainers.training import distribute
     strategy = distribute.make_strategy("multi_worker")
     import keras
     import tensorflow as tf

@@ -10,12 +10,12 @@ import pytest
 import tensorflow as tf
 
 import asl_pipeline
-from trainers import config as config_lib
-from trainers import export
-from trainers import history as history_lib
-from trainers import loop
+from trainers.command_line import config as config_lib
+from trainers.run_dir import export
+from trainers.training import history as history_lib
+from trainers.training import loop
 from trainers import models
-from trainers import steps as steps_lib
+from trainers.training import steps as steps_lib
 
 
 def tiny_config(data_dir, **overrides) -> config_lib.Config:

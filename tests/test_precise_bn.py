@@ -22,7 +22,7 @@ import tensorflow as tf
 import asl_pipeline
 import conftest  # pylint: disable=g-bad-import-order
 from trainers import models
-from trainers import precise_bn
+from trainers.training import precise_bn
 
 _BATCH = 32
 _ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -163,8 +163,8 @@ def _accuracy(model, dataset):
 @pytest.mark.slow
 def test_small_data_validates_far_above_chance_only_with_precise_bn(
     tmp_path):
-  from trainers import config as config_lib  # pylint: disable=g-import-not-at-top
-  from trainers import loop  # pylint: disable=g-import-not-at-top
+  from trainers.command_line import config as config_lib  # pylint: disable=g-import-not-at-top
+  from trainers.training import loop  # pylint: disable=g-import-not-at-top
   data_dir = tmp_path / "tfds"
   conftest.build_sign_language_mnist(tmp_path / "csv", data_dir,
                                      train_rows=200, test_rows=240, seed=0)

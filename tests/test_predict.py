@@ -13,8 +13,8 @@ import numpy as np
 from PIL import Image
 import pytest
 
-from trainers import export
-from trainers import inference
+from trainers.run_dir import export
+from trainers.analysis import inference
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LETTERS = list("ABCDEFGHIKLMNOPQRSTUVWXY")

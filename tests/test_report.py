@@ -231,8 +231,8 @@ def test_report_renders_for_cats_dogs(tmp_path):
 
 
 def test_the_trainer_leaves_the_copies_out_and_says_how_many(planted, capsys):
-  from trainers import config as config_lib  # pylint: disable=g-import-not-at-top
-  from trainers import data as data_lib  # pylint: disable=g-import-not-at-top
+  from trainers.command_line import config as config_lib  # pylint: disable=g-import-not-at-top
+  from trainers.training import data as data_lib  # pylint: disable=g-import-not-at-top
   config = config_lib.Config(
       data_dir=planted["data_dir"], train_split="train", validation_split="",
       test_split="test", batch_size=4, drop_cross_split_duplicates=True)

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from trainers import config as config_lib
-from trainers import loop
+from trainers.command_line import config as config_lib
+from trainers.training import loop
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # Short epochs with a checkpoint every two steps, on-device augmentation and
@@ -162,7 +162,7 @@ def test_a_workdir_that_is_a_file_is_refused(asl_data_dir, tmp_path):
 
 
 def test_health_check_names_exploded_loss_and_dead_gradients():
-  from trainers import health  # pylint: disable=g-import-not-at-top
+  from trainers.training import health  # pylint: disable=g-import-not-at-top
   healthy = {"epoch": 2, "train_loss": 2.5, "grad_norms": {"a": 0.1}}
   health.check(healthy, 24, 1e-3, None)
   with pytest.raises(health.DivergedError, match="exploded"):
@@ -173,7 +173,7 @@ def test_health_check_names_exploded_loss_and_dead_gradients():
 
 
 def test_outputs_are_replaced_whole_or_not_at_all(tmp_path):
-  from trainers import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
+  from trainers.run_dir import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
   target = tmp_path / "metrics.json"
   workdir_lib.write_json(target, {"old": 1})
   with pytest.raises(RuntimeError):

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from trainers import config as config_lib
-from trainers import loop
-from trainers import steps as steps_lib
+from trainers.command_line import config as config_lib
+from trainers.training import loop
+from trainers.training import steps as steps_lib
 
 import test_loop  # pylint: disable=unused-import  (registers test_poisoned_mlp)
 

@@ -11,9 +11,9 @@ import numpy as np
 from PIL import Image
 import pytest
 
-from trainers import introspect
-from trainers import workdir as workdir_lib
-from trainers import plots
+from trainers.analysis import introspection as introspect
+from trainers.run_dir import workdir as workdir_lib
+from trainers.run_dir import plots
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@ r"""Trains a Sign Language MNIST classifier.
 shipped config works by name, any other flagfile by path). Build the dataset
 first: `tfds build sign_language_mnist --imports=tfds_builders
 --manual_dir=CSV_DIR --data_dir=DATA_DIR`. A WORKDIR that already holds a
-run resumes it. See `trainers.loop` for what the WORKDIR receives.
+run resumes it. See `trainers.training.loop` for what the WORKDIR receives.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import sys
 from absl import app
 from absl import flags
 
-from trainers import cli
-from trainers import config as config_lib
+from trainers.command_line import trainer_main as cli
+from trainers.command_line import config as config_lib
 from trainers import configs
-from trainers import console
-from trainers import flags as trainer_flags
+from tfds_builders.common import console
+from trainers.command_line import flags as trainer_flags
 
 DEFAULTS = config_lib.Config(dataset="sign_language_mnist")
 

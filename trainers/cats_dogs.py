@@ -17,11 +17,11 @@ import sys
 from absl import app
 from absl import flags
 
-from trainers import cli
-from trainers import config as config_lib
+from trainers.command_line import trainer_main as cli
+from trainers.command_line import config as config_lib
 from trainers import configs
-from trainers import console
-from trainers import flags as trainer_flags
+from tfds_builders.common import console
+from trainers.command_line import flags as trainer_flags
 
 DEFAULTS = config_lib.Config(dataset="cats_dogs", model="simple_cnn",
                              image_size=(160, 160))

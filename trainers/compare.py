@@ -18,15 +18,15 @@ from typing import Any
 from absl import app
 from absl import flags
 
-from trainers import console
+from tfds_builders.common import console
 
 if __name__ == "__main__":
-  # First, before anything loads TensorFlow (see trainers/console.py).
+  # First, before anything loads TensorFlow (see tfds_builders/common/console.py).
   console.quiet()
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
-from trainers import plots
-from trainers import workdir as workdir_lib
+from trainers.run_dir import plots
+from trainers.run_dir import workdir as workdir_lib
 
 _OUT = flags.DEFINE_string("out", ".", "Directory for comparison.png/.md.")
 

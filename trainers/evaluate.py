@@ -12,17 +12,17 @@ import pathlib
 from absl import app
 from absl import flags
 
-from trainers import console
+from tfds_builders.common import console
 
 if __name__ == "__main__":
-  # First, before anything loads TensorFlow (see trainers/console.py).
+  # First, before anything loads TensorFlow (see tfds_builders/common/console.py).
   console.quiet()
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import asl_pipeline
-from trainers import evaluation
-from trainers import plots
-from trainers import workdir as workdir_lib
+from trainers.analysis import evaluation
+from trainers.run_dir import plots
+from trainers.run_dir import workdir as workdir_lib
 
 _MODEL = flags.DEFINE_string("model", None, "Training WORKDIR.", required=True)
 _DATA_DIR = flags.DEFINE_string("data_dir", None, "TFDS data directory.")

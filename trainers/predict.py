@@ -4,7 +4,7 @@ r"""Letters for photos, from a trained model's export.
       [--json]
 
 Any PNG, JPEG, GIF or BMP works, color or grayscale, any size up to
-`image_checks.MAX_PIXELS` pixels: the exported model converts it like the
+`image_files.MAX_PIXELS` pixels: the exported model converts it like the
 course did (grayscale, 28x28, /255). An argument that cannot be read as an
 image (missing, a folder, not an image, too large) gets an error line of its
 own; the others are still answered, and the exit code is 1.
@@ -22,16 +22,16 @@ import sys
 from absl import app
 from absl import flags
 
-from trainers import console
+from tfds_builders.common import console
 
 if __name__ == "__main__":
-  # First, before anything loads TensorFlow (see trainers/console.py).
+  # First, before anything loads TensorFlow (see tfds_builders/common/console.py).
   console.quiet()
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
-from trainers import export
-from trainers import inference
-from trainers import workdir as workdir_lib
+from trainers.run_dir import export
+from trainers.analysis import inference
+from trainers.run_dir import workdir as workdir_lib
 
 _MODEL = flags.DEFINE_string(
     "model", None, "A training WORKDIR (its export/ is used) or an export "

@@ -15,10 +15,10 @@ import pathlib
 from absl import app
 from absl import flags
 
-from trainers import console
+from tfds_builders.common import console
 
 if __name__ == "__main__":
-  # First, before anything loads TensorFlow (see trainers/console.py).
+  # First, before anything loads TensorFlow (see tfds_builders/common/console.py).
   console.quiet()
 
 # pylint: disable=g-import-not-at-top,wrong-import-position

@@ -19,15 +19,15 @@ from collections.abc import Sequence
 from absl import app
 from absl import flags
 
-from trainers import console
+from tfds_builders.common import console
 
 if __name__ == "__main__":
-  # First, before anything loads TensorFlow (see trainers/console.py).
+  # First, before anything loads TensorFlow (see tfds_builders/common/console.py).
   console.quiet()
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
-from trainers import inference
-from trainers import introspect
+from trainers.analysis import inference
+from trainers.analysis import introspection as introspect
 
 _MODEL = flags.DEFINE_string("model", None, "Training WORKDIR; it must be a "
                              "run you trust.", required=True)

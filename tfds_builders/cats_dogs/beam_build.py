@@ -24,7 +24,7 @@ import apache_beam as beam
 from etils import epath
 
 from tfds_builders.cats_dogs import folder_source
-from tfds_builders.cats_dogs import image_checks
+from tfds_builders.common import image_files
 
 # Skipped files named in the metadata per reason, the first in listing order;
 # the in-process build keeps as many.
@@ -131,10 +131,10 @@ class _CheckImage(beam.DoFn):
   def process(self, line: str):
     index, key, path, label = json.loads(line)
     try:
-      result = image_checks.to_rgb_jpeg(
+      result = image_files.to_rgb_jpeg(
           epath.Path(path).read_bytes(), max_side=self._max_side,
           quality=self._quality)
-    except image_checks.SkippedImage as e:
+    except image_files.SkippedImage as e:
       logging.warning("cats_dogs: skipping %s (%s)", key, e)
       self._skipped.inc()
       yield beam.pvalue.TaggedOutput(_SKIPPED, (e.reason, (index, key)))

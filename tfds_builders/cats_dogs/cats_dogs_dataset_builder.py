@@ -9,7 +9,7 @@ from etils import epath
 import tensorflow_datasets as tfds
 
 from tfds_builders.cats_dogs import folder_source
-from tfds_builders.cats_dogs import image_checks
+from tfds_builders.common import image_files
 
 CATS_DOGS = "cats_dogs"
 FOLDER = "folder"
@@ -149,17 +149,17 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     def check(entry):
       try:
-        return image_checks.to_rgb_jpeg(
+        return image_files.to_rgb_jpeg(
             entry.path.read_bytes(), max_side=config.max_side,
             quality=config.jpeg_quality)
-      except image_checks.SkippedImage as e:
+      except image_files.SkippedImage as e:
         return e
 
-    workers = config.workers or image_checks.default_workers()
+    workers = config.workers or image_files.default_workers()
     for entry, result in zip(
         source.entries,
-        image_checks.ordered_map(check, source.entries, workers=workers)):
-      if isinstance(result, image_checks.SkippedImage):
+        image_files.ordered_map(check, source.entries, workers=workers)):
+      if isinstance(result, image_files.SkippedImage):
         counts[result.reason] += 1
         examples.setdefault(result.reason, []).append(entry.key)
         logging.warning("cats_dogs: skipping %s (%s)", entry.key, result)

@@ -4,7 +4,7 @@ Layout: `root/<split>/<class>/**/<image>`, with an optional
 `root/<split>/label.csv` of `path,label` rows (header optional; paths relative
 to the split folder or to the root). A label in `label.csv` wins over the
 folder the file sits in. Only file names and the CSVs are read here; the
-images themselves are checked by `image_checks`.
+images themselves are checked by `image_files`.
 
 Two more trees are read as they are downloaded:
   * class folders with no split folder above them (`PetImages/{Cat,Dog}`,
@@ -22,7 +22,7 @@ import dataclasses
 from absl import logging
 from etils import epath
 
-from tfds_builders.cats_dogs import image_checks
+from tfds_builders.common import image_files
 from tfds_builders.cats_dogs import label_csv
 from tfds_builders.cats_dogs import tree_walk
 
@@ -99,7 +99,7 @@ def _subdirs(folder: epath.Path) -> list[epath.Path]:
     return []
   return sorted(
       (p for p in folder.iterdir() if p.is_dir()
-       and p.name.lower() not in image_checks.SYSTEM_DIR_NAMES
+       and p.name.lower() not in image_files.SYSTEM_DIR_NAMES
        and not p.name.startswith(".")),
       key=lambda p: p.name)
 

@@ -15,7 +15,7 @@ import os
 
 from etils import epath
 
-from tfds_builders.cats_dogs import image_checks
+from tfds_builders.common import image_files
 
 # Count keys recorded in the dataset metadata.
 SYSTEM_FILES = "system_files"
@@ -83,7 +83,7 @@ def list_files(folder: epath.Path, bases: set[str]) -> Listing:
       if entry.is_symlink():
         links.append(path)
       elif entry.is_dir():
-        if name.lower() in image_checks.SYSTEM_DIR_NAMES:
+        if name.lower() in image_files.SYSTEM_DIR_NAMES:
           continue
         if name.startswith("."):
           skipped.append((HIDDEN_FOLDERS, path))
@@ -91,7 +91,7 @@ def list_files(folder: epath.Path, bases: set[str]) -> Listing:
           skipped.append((LINKS_TO_LISTED, path))
         else:
           visit(path, entry.path)
-      elif image_checks.is_system_file(name):
+      elif image_files.is_system_file(name):
         skipped.append((SYSTEM_FILES, path))
       elif name.startswith("."):
         skipped.append((HIDDEN_FILES, path))
@@ -105,7 +105,7 @@ def list_files(folder: epath.Path, bases: set[str]) -> Listing:
   while links:
     path = links.pop(0)
     target = real_path(path)
-    if path.name.startswith(".") or image_checks.is_system_file(path.name):
+    if path.name.startswith(".") or image_files.is_system_file(path.name):
       skipped.append((HIDDEN_FILES, path))
     elif not is_inside(target, bases):
       skipped.append((LINKS_OUTSIDE_ROOT, path))

@@ -1,6 +1,7 @@
 """The model registry: every model a trainer can build, by name.
 
-Each family module (`asl`, `cats_dogs`) owns its models and their names;
+Each family module (`letter_nets`: the Sign Language MNIST course's
+networks; `photo_nets`: the cats/dogs course's) owns its models and their names;
 `layers` holds what they share. This registry gathers the families, and
 takes models from elsewhere two ways:
 
@@ -23,19 +24,19 @@ from typing import Any
 
 import keras
 
-from trainers.models import asl
-from trainers.models import cats_dogs
 from trainers.models import layers
+from trainers.models import letter_nets
+from trainers.models import photo_nets
 
 ModelBuilder = Callable[..., keras.Model]
 
 # The built-in models of each trainer, by dataset, in `--help` order.
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "sign_language_mnist": tuple(asl.MODELS),
-    "cats_dogs": tuple(cats_dogs.MODELS),
+    "sign_language_mnist": tuple(letter_nets.MODELS),
+    "cats_dogs": tuple(photo_nets.MODELS),
 }
 
-_REGISTRY: dict[str, ModelBuilder] = {**asl.MODELS, **cats_dogs.MODELS}
+_REGISTRY: dict[str, ModelBuilder] = {**letter_nets.MODELS, **photo_nets.MODELS}
 
 # Saved models name this layer; re-exported for code that builds its own.
 LocalResponseNormalization = layers.LocalResponseNormalization

@@ -5,11 +5,11 @@ A workdir holds:
   metrics.json     {"history": [per-epoch records], "best": record,
                     "test": {"loss", "accuracy"}}
   checkpoints/     tf.train.CheckpointManager: everything a resumed run needs
-                   to continue exactly (see `trainers.loop`)
+                   to continue exactly (see `trainers.training.loop`)
   best.weights.h5  the weights of the best validation accuracy so far
   logs/            TensorBoard event files (train/, validation/)
   model.keras      the final (best) model
-  export/          SavedModel taking any photo (see `trainers.export`)
+  export/          SavedModel taking any photo (see `trainers.run_dir.export`)
   curves.png       loss and accuracy per epoch
 
 Every file is written whole or not at all: to a temporary name in the same
@@ -135,12 +135,12 @@ def read_config(workdir: PathLike):
     workdir: A trainer's --workdir.
 
   Returns:
-    A `trainers.config.Config`.
+    A `trainers.command_line.config.Config`.
 
   Raises:
     FileNotFoundError: there is no config.json, naming the directory.
   """
-  from trainers import config as config_lib  # pylint: disable=g-import-not-at-top
+  from trainers.command_line import config as config_lib  # pylint: disable=g-import-not-at-top
   return config_lib.Config.from_json(_run_file(workdir, CONFIG).read_text())
 
 
@@ -186,7 +186,7 @@ def load_run(workdir: PathLike):
     workdir: A trainer's --workdir.
 
   Returns:
-    `(keras.Model, trainers.config.Config)`.
+    `(keras.Model, trainers.command_line.config.Config)`.
 
   Raises:
     FileNotFoundError: the run has no saved model (or config) yet.

@@ -1,6 +1,6 @@
 """What a training run sets up before its loop: checks, policy, optimizer.
 
-Split from `trainers.loop`, which drives the epochs; these are the pieces
+Split from `trainers.training.loop`, which drives the epochs; these are the pieces
 that decide what a run is made of (and whether a workdir may resume).
 """
 
@@ -12,8 +12,8 @@ import pathlib
 import keras
 import tensorflow as tf
 
-from trainers import config as config_lib
-from trainers import workdir as workdir_lib
+from trainers.command_line import config as config_lib
+from trainers.run_dir import workdir as workdir_lib
 
 
 def check_resumable(config: config_lib.Config, workdir: pathlib.Path) -> None:

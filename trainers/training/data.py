@@ -8,7 +8,7 @@ import tensorflow as tf
 
 import asl_pipeline
 import asl_pipeline.sources
-from trainers import config as config_lib
+from trainers.command_line import config as config_lib
 
 # Examples a service worker shuffles at once: its whole share of a split of
 # the sizes trained here, a bounded buffer for larger ones.
@@ -53,7 +53,7 @@ class DataSpec:
       The spec.
 
     Raises:
-      trainers.config.ConfigError: naming the flag, for an unknown split or
+      trainers.command_line.config.ConfigError: naming the flag, for an unknown split or
         a batch size larger than the train split, or if the dataset has not
         been built in `data_dir`.
     """

@@ -8,7 +8,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from tfds_builders.cats_dogs import image_checks
+from tfds_builders.common import image_files
 
 
 class ImageReadError(ValueError):
@@ -20,7 +20,7 @@ def read_image(path: str | pathlib.Path) -> tf.Tensor:
 
   The image's size is read from its header first, so a small file that
   declares billions of pixels is refused before anything is decoded, with
-  the limit the dataset builder uses (`image_checks.MAX_PIXELS`).
+  the limit the dataset builder uses (`image_files.MAX_PIXELS`).
 
   Args:
     path: A PNG, JPEG, GIF (first frame) or BMP file.
@@ -35,10 +35,10 @@ def read_image(path: str | pathlib.Path) -> tf.Tensor:
   path = str(path)
   try:
     data = tf.io.read_file(path)
-    image_checks.check_size(data.numpy())
+    image_files.check_size(data.numpy())
     # expand_animations=False: a GIF gives its first frame, always 3-D.
     return tf.io.decode_image(data, expand_animations=False, dtype=tf.uint8)
-  except image_checks.ImageTooLarge as e:
+  except image_files.ImageTooLarge as e:
     raise ImageReadError(f"{path}: too large: {e}") from None
   except tf.errors.OpError as e:
     if isinstance(e, tf.errors.NotFoundError):

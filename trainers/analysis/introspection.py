@@ -9,10 +9,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from trainers import export
-from trainers import inference
-from trainers import plots
-from trainers import workdir as workdir_lib
+from trainers.run_dir import export
+from trainers.analysis import inference
+from trainers.run_dir import plots
+from trainers.run_dir import workdir as workdir_lib
 
 
 def conv_layers(model: keras.Model) -> list[keras.layers.Conv2D]:

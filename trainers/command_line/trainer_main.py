@@ -18,8 +18,8 @@ import sys
 
 from absl import flags
 
-from trainers import config as config_lib
-from trainers import flags as trainer_flags
+from trainers.command_line import config as config_lib
+from trainers.command_line import flags as trainer_flags
 
 # absl's exit status for a command-line mistake.
 USAGE_EXIT_CODE = 2
@@ -51,8 +51,8 @@ def main(argv: Sequence[str], defaults: config_lib.Config,
   workdir = pathlib.Path(fv.workdir)
   if workdir.exists() and not workdir.is_dir():
     _usage_error(f"--workdir={fv.workdir} is a file, not a directory.")
-  from trainers import loop  # pylint: disable=g-import-not-at-top
-  from trainers import stop_signals  # pylint: disable=g-import-not-at-top
+  from trainers.training import loop  # pylint: disable=g-import-not-at-top
+  from trainers.training import stop_signals  # pylint: disable=g-import-not-at-top
   try:
     loop.train_and_evaluate(config, workdir)
   except config_lib.ConfigError as e:

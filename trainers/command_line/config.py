@@ -1,7 +1,7 @@
 """The training configuration: every option written once.
 
 Each `Config` field carries its default, its help, its bounds or choices,
-and whether a resumed run may change it (`metadata`). `trainers.flags`
+and whether a resumed run may change it (`metadata`). `trainers.command_line.flags`
 derives the absl flags from these fields and `Config.validate` the checks,
 so a new option is one field here (plus its use). Reading a config never
 imports TensorFlow: a wrong flag fails in well under a second.
@@ -18,7 +18,7 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop")
 MODES = ("function", "eager")
 AUGMENTS = ("device", "pipeline", "none")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-# As `trainers.distribute.STRATEGIES`, repeated so that reading a config does
+# As `trainers.training.distribute.STRATEGIES`, repeated so that reading a config does
 # not import TensorFlow.
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 
@@ -41,7 +41,7 @@ class ConfigError(ValueError):
 def _option(default: Any, help: str, *, choices: tuple[str, ...] = (),  # pylint: disable=redefined-builtin
             lower: int | float | None = None, on_resume: str = CHANGEABLE,
             flag: bool = True) -> Any:
-  """A Config field with what `trainers.flags` and `validate` need.
+  """A Config field with what `trainers.command_line.flags` and `validate` need.
 
   Args:
     default: The default value (a dict becomes a per-instance copy).

@@ -2,7 +2,7 @@
 
 Every command calls `quiet()` first, before anything imports TensorFlow:
 
-    from trainers import console
+    from tfds_builders.common import console
     console.quiet()
     # ... then the imports that load TensorFlow, then app.run(main)
 

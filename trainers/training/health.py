@@ -1,6 +1,6 @@
 """Recognizing a run that has diverged while its loss stays finite.
 
-A NaN or infinite loss is caught step by step (`trainers.steps`). A learning
+A NaN or infinite loss is caught step by step (`trainers.training.steps`). A learning
 rate far too high can also end in a finite but useless state: the loss
 explodes by orders of magnitude, or every unit dies and the gradients are
 exactly zero, so nothing can learn again. Both are checked after each epoch,

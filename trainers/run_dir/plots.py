@@ -19,13 +19,13 @@ matplotlib.use("Agg")
 from matplotlib import pyplot as plt
 import numpy as np
 
-from trainers import history as history_lib
+from trainers.training import history as history_lib
 
 # Diverging: weights below and above zero in opposite hues, zero white.
 FILTER_CMAP = "RdBu_r"
 
 def best_epoch(history: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-  """The record of the best validated epoch (`trainers.history.best`).
+  """The record of the best validated epoch (`trainers.training.history.best`).
 
   Args:
     history: `metrics.json`'s "history" records.

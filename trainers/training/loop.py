@@ -1,10 +1,10 @@
 """`train_and_evaluate(config, workdir)`: the training loop every trainer uses.
 
 Orbit-style: a compiled call runs up to `--steps_per_loop` train steps inside
-one graph (`trainers.steps.make_train_loop`); progress, the non-finite-loss
+one graph (`trainers.training.steps.make_train_loop`); progress, the non-finite-loss
 check, step checkpoints and stop signals are handled between calls, never
 inside the graph. What the workdir receives is described in
-`trainers.workdir`.
+`trainers.run_dir.workdir`.
 
 Resuming is exact: a checkpoint holds the model, the optimizer (and its loss
 scale), the step, the epoch, the epoch's running metrics and gradient-norm
@@ -37,21 +37,21 @@ import keras
 import tensorflow as tf
 
 import asl_pipeline
-from trainers import config as config_lib
-from trainers import data as data_lib
-from trainers import distribute
-from trainers import export
-from trainers import health
-from trainers import history as history_lib
+from trainers.command_line import config as config_lib
+from trainers.training import data as data_lib
+from trainers.training import distribute
+from trainers.run_dir import export
+from trainers.training import health
+from trainers.training import history as history_lib
 from trainers import models
-from trainers import plots
-from trainers import precise_bn
-from trainers import run_setup
-from trainers import stop_signals
-from trainers import steps as steps_lib
-from trainers import summaries
-from trainers import workdir as workdir_lib
-from trainers.data import DataSpec
+from trainers.run_dir import plots
+from trainers.training import precise_bn
+from trainers.training import setup
+from trainers.training import stop_signals
+from trainers.training import steps as steps_lib
+from trainers.run_dir import summaries
+from trainers.run_dir import workdir as workdir_lib
+from trainers.training.data import DataSpec
 
 # How long a run waits for the --data_service dispatcher to accept a
 # connection (one still starting up) before failing with its address.
@@ -74,25 +74,25 @@ def train_and_evaluate(config: config_lib.Config,
 
   Args:
     config: The training configuration.
-    workdir: Output directory (see `trainers.workdir`).
+    workdir: Output directory (see `trainers.run_dir.workdir`).
 
   Returns:
     The contents of `metrics.json`.
 
   Raises:
-    trainers.config.ConfigError: for a config that cannot run (an invalid
+    trainers.command_line.config.ConfigError: for a config that cannot run (an invalid
       field, an unknown split, a dataset not built, a resume that changes a
       field the run depends on), before anything is written.
     FloatingPointError: when the training loss becomes NaN or infinite,
       naming the epoch and step; the last good checkpoint stays in place.
-    trainers.health.DivergedError: when the loss explodes or the gradients
+    trainers.training.health.DivergedError: when the loss explodes or the gradients
       vanish; the checkpoint of the last good epoch stays in place.
-    trainers.stop_signals.Stopped: after SIGTERM or SIGINT, once the
+    trainers.training.stop_signals.Stopped: after SIGTERM or SIGINT, once the
       current step is checkpointed.
   """
   config = config.validate()
   workdir = pathlib.Path(workdir)
-  run_setup.check_resumable(config, workdir)
+  setup.check_resumable(config, workdir)
   if config.deterministic:
     # Before any op runs: seeded initialization and deterministic kernels.
     tf.config.experimental.enable_op_determinism()
@@ -108,7 +108,7 @@ def train_and_evaluate(config: config_lib.Config,
   # Reads the dataset's metadata: a dataset that was never built, or an
   # unknown split, fails here, before the workdir exists.
   data = DataSpec.create(config)
-  with run_setup.dtype_policy(config.precision):
+  with setup.dtype_policy(config.precision):
     run = _Run(config, workdir, data,
                None if config.strategy == "default" else strategy)
     try:
@@ -141,7 +141,7 @@ class _Run:
             num_classes=data.num_classes, **config.model_options)
       except ValueError as e:
         raise config_lib.ConfigError(f"--model={config.model}: {e}") from None
-      self.optimizer = run_setup.make_optimizer(config)
+      self.optimizer = setup.make_optimizer(config)
       # Built now so that a checkpoint restores its slots instead of
       # deferring.
       self.optimizer.build(self.model.trainable_variables)
@@ -162,7 +162,7 @@ class _Run:
         grad_norms=self.grad_norms,
         # Keras layers keep their random state (dropout) in seed
         # generators that tf.train.Checkpoint does not find by itself.
-        seed_states=run_setup.seed_states(self.model))
+        seed_states=setup.seed_states(self.model))
     if self.augmenter is not None:
       checkpointed["augmenter_seed"] = self.augmenter.seed_generator.state
     self.checkpoint = tf.train.Checkpoint(**checkpointed)
@@ -245,7 +245,7 @@ class _Run:
     self.checkpoint.restore(latest).assert_existing_objects_matched()
     # A changed --learning_rate takes effect now; the checkpoint brought
     # back the old one.
-    run_setup.inner_optimizer(self.optimizer).learning_rate.assign(
+    setup.inner_optimizer(self.optimizer).learning_rate.assign(
         self.config.learning_rate)
     epoch, step = int(self.epoch.numpy()), int(self.step.numpy())
     in_epoch = step - epoch * self.data.steps_per_epoch
@@ -375,7 +375,7 @@ class _Run:
             summaries.scalar(metric, record[f"{prefix}_{metric}"], epoch)
         if split == "train":
           summaries.scalar("learning_rate", float(tf.convert_to_tensor(
-              run_setup.inner_optimizer(self.optimizer).learning_rate)), epoch)
+              setup.inner_optimizer(self.optimizer).learning_rate)), epoch)
           for layer, norm in record["grad_norms"].items():
             summaries.scalar(f"grad_norm/{layer}", norm, epoch)
       writer.flush()

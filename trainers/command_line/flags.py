@@ -1,4 +1,4 @@
-"""absl flags derived from `trainers.config.Config`, and a Config from them.
+"""absl flags derived from `trainers.command_line.config.Config`, and a Config from them.
 
 An entry point calls `define_flags(defaults)` at import time and
 `config_from_flags(FLAGS, defaults)` in `main`. Each flag's type, default,
@@ -16,7 +16,7 @@ from typing import Any
 
 from absl import flags
 
-from trainers import config as config_lib
+from trainers.command_line import config as config_lib
 
 # Flags that are not Config fields.
 WORKDIR_HELP = ("Directory for checkpoints, logs, metrics, the exported model "

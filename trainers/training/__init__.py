@@ -1,0 +1,16 @@
+"""The training loop and everything it is made of.
+
+  loop          `train_and_evaluate(config, workdir)`: the controller
+  actions       what runs at the loop's boundaries (checkpoints, summaries,
+                best weights and early stopping, health, the final test and
+                export)
+  steps         the compiled train and eval steps and the multi-step loop
+  metrics       running loss/accuracy sums and per-layer gradient norms
+  state         what a checkpoint holds, the optimizer and the dtype policy
+  data          what the loop knows about its dataset, and its pipelines
+  precise_bn    BatchNorm statistics recomputed for the current weights
+  health        divergence and vanishing-gradient checks after an epoch
+  history       the per-epoch records: best epoch, patience
+  stop_signals  SIGTERM / SIGINT turned into a checkpoint and a clean exit
+  distribute    tf.distribute strategies, TF_CONFIG, chief and workers
+"""
