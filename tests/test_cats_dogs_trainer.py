@@ -16,10 +16,11 @@ from PIL import Image
 
 from tfds_builders.cats_dogs import make_sample
 from trainers import cats_dogs
-from trainers import compare
+from trainers.analysis import comparison
 from trainers.command_line import config as config_lib
 from trainers.command_line import flags as trainer_flags
 from trainers.models import photo_nets
+from trainers.run_dir import workdir as workdir_lib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "trainers" / "configs"
@@ -119,7 +120,7 @@ def test_trains_predicts_and_compares(cats_dogs_data_dir, tmp_path):
   label = answer.get("label") or answer["predictions"][0]["label"]
   assert label in ("cat", "dog")
 
-  paths = compare.compare(workdirs, tmp_path / "comparison")
+  paths = comparison.compare(workdirs, tmp_path / "comparison")
   table = paths["markdown"].read_text()
   assert "| simple_cnn | simple_cnn | 2 |" in table
   assert "deep10 (activation=relu)" in table
@@ -128,7 +129,7 @@ def test_trains_predicts_and_compares(cats_dogs_data_dir, tmp_path):
 
 def test_compare_names_a_workdir_without_a_run(tmp_path):
   with pytest.raises(FileNotFoundError, match="config.json"):
-    compare.load_run(tmp_path)
+    workdir_lib.load_run(tmp_path)
 
 
 def test_option_flags_offer_what_the_models_take():

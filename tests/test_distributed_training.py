@@ -99,7 +99,8 @@ _WORKER = textwrap.dedent("""
     import json, os, sys
     import numpy as np
     from absl import app
-    from trainers import asl, export
+    from trainers import asl
+    from trainers.run_dir import export
     task = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
     real_export = export.export_model
     def export_and_keep_weights(model, path, class_names):

@@ -45,7 +45,7 @@ def test_model_without_batchnorm_is_untouched():
                              num_classes=24)
   before = _snapshot(model)
   batches = tf.data.Dataset.from_tensor_slices(_images(64)).batch(_BATCH)
-  assert precise_bn.recompute_batchnorm_statistics(model, batches, 2) == 0
+  assert precise_bn.PreciseBatchNorm(model)(batches, 2) == 0
   after = _snapshot(model)
   assert all(np.array_equal(before[k], after[k]) for k in before)
 
@@ -58,7 +58,7 @@ def test_only_the_statistics_change_and_they_are_the_inputs_moments():
   batches = tf.data.Dataset.from_tensor_slices(
       (images, np.zeros(len(images), np.int64))).batch(_BATCH)
   before = _snapshot(model)
-  assert precise_bn.recompute_batchnorm_statistics(model, batches, 4) == 3
+  assert precise_bn.PreciseBatchNorm(model)(batches, 4) == 3
   after = _snapshot(model)
   # Weights, gamma and beta, and Dropout's random state: bit-identical.
   unchanged = [k for k in before if not _is_statistic(k)]
@@ -122,14 +122,14 @@ def test_too_few_batches_leave_the_statistics_as_they_were():
   before = _snapshot(model)
   batches = tf.data.Dataset.from_tensor_slices(_images(64)).batch(_BATCH)
   with pytest.raises(ValueError, match="has 2 batches, fewer than the 3"):
-    precise_bn.recompute_batchnorm_statistics(model, batches, 3)
+    precise_bn.PreciseBatchNorm(model)(batches, 3)
   # An iterator's length is unknown until it runs out mid-pass.
   with pytest.raises(ValueError, match="ran out before 3 batches"):
-    precise_bn.recompute_batchnorm_statistics(model, iter(batches), 3)
+    precise_bn.PreciseBatchNorm(model)(iter(batches), 3)
   after = _snapshot(model)
   assert all(np.array_equal(before[k], after[k]) for k in before)
   with pytest.raises(ValueError, match="num_batches must be at least 1"):
-    precise_bn.recompute_batchnorm_statistics(model, batches, 0)
+    precise_bn.PreciseBatchNorm(model)(batches, 0)
 
 
 def test_mixed_precision_keeps_float32_statistics():
@@ -142,7 +142,7 @@ def test_mixed_precision_keeps_float32_statistics():
     keras.config.set_dtype_policy(previous)
   images = _images(2 * _BATCH)
   batches = tf.data.Dataset.from_tensor_slices(images).batch(_BATCH)
-  assert precise_bn.recompute_batchnorm_statistics(model, batches, 2) == 3
+  assert precise_bn.PreciseBatchNorm(model)(batches, 2) == 3
   bn1 = model.get_layer("bn1")
   assert bn1.moving_mean.dtype == "float32"
   probe = keras.Model(model.inputs[0], model.get_layer("conv1").output)
@@ -202,7 +202,8 @@ _MIRRORED = textwrap.dedent("""
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import keras
-    from trainers import models, precise_bn
+    from trainers import models
+    from trainers.training import precise_bn
     keras.utils.set_random_seed(0)
     one = models.build_model("dli_cnn", input_shape=(28, 28, 1),
                              num_classes=24)
@@ -213,9 +214,8 @@ _MIRRORED = textwrap.dedent("""
     two.set_weights(one.get_weights())
     x = np.random.default_rng(0).random((128, 28, 28, 1), np.float32)
     batches = lambda size: tf.data.Dataset.from_tensor_slices(x).batch(size)
-    precise_bn.recompute_batchnorm_statistics(one, batches(16), 8)
-    precise_bn.recompute_batchnorm_statistics(two, batches(32), 4,
-                                              strategy=strategy)
+    precise_bn.PreciseBatchNorm(one)(batches(16), 8)
+    precise_bn.PreciseBatchNorm(two, strategy=strategy)(batches(32), 4)
     out = {}
     for name in ("bn1", "bn2", "bn3"):
       for stat in ("moving_mean", "moving_variance"):

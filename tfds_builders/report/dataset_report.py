@@ -12,6 +12,7 @@ import tensorflow_datasets as tfds
 from tfds_builders.report import counting
 from tfds_builders.report import leaks
 from tfds_builders.report import reading
+from tfds_builders.common import files
 from tfds_builders.report import rendering
 
 SAMPLES_PER_CLASS = 4
@@ -145,6 +146,6 @@ def write_report(name: str, out: str | pathlib.Path, *,
   elif (out / rendering.PAIRS_PNG).exists():
     (out / rendering.PAIRS_PNG).unlink()  # From an earlier report.
   facts["figures"] = figures
-  rendering.write_json(out / "report.json", facts)
-  rendering.write_text(out / "report.md", markdown.render(facts))
+  files.write_json(out / "report.json", facts)
+  files.write_text(out / "report.md", markdown.render(facts))
   return facts
