@@ -31,6 +31,7 @@ from trainers.command_line import flags as trainer_flags
 from trainers import launch_local
 from trainers.training import loop
 from trainers import models
+from trainers.training import metrics as metrics_lib
 from trainers.training import steps as steps_lib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -185,7 +186,7 @@ def test_a_training_pass_through_the_service_repeats_no_example(
   split = collections.Counter(_example_keys(asl_pipeline.eval_dataset(
       "sign_language_mnist", batch_size=96, split=config.train_split,
       data_dir=asl_data_dir)))
-  served = asl_pipeline.service.distribute(spec.service_epoch(16, seed=0),
+  served = asl_pipeline.service.distribute(spec.service_epoch(16),
                                            cluster.address)
   got = collections.Counter(_example_keys(served))
   assert max(got.values()) == 1 and set(got) <= set(split)
@@ -218,11 +219,11 @@ def test_deep_sigmoid_net_shows_vanishing_gradients_relu_does_not(
     keras.utils.set_random_seed(0)
     model = models.build_model("deep10", input_shape=(28, 28, 1),
                                num_classes=24, activation=activation)
-    norms = steps_lib.GradNorms(model.trainable_variables)
+    norms = metrics_lib.GradNorms(model.trainable_variables)
     step = steps_lib.make_train_step(
         model, keras.optimizers.SGD(0.01),
         keras.losses.SparseCategoricalCrossentropy(),
-        steps_lib.StepMetrics.create("train"), augmenter=None,
+        metrics_lib.StepMetrics("train"), augmenter=None,
         jit_compile=False, first_bad_step=tf.Variable(-1, dtype=tf.int64),
         step=tf.Variable(0, dtype=tf.int64), grad_norms=norms)
     step = tf.function(step)
@@ -242,7 +243,7 @@ def test_grad_norms_are_those_of_the_gradients():
   model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2,
                                                                   name="a"),
                             keras.layers.Dense(2, name="b")])
-  norms = steps_lib.GradNorms(model.trainable_variables)
+  norms = metrics_lib.GradNorms(model.trainable_variables)
   assert norms.names == ["a", "b"]
   grads = [tf.fill(v.shape, 2.0) for v in model.trainable_variables]
   computed = norms.compute(grads).numpy()

@@ -15,6 +15,7 @@ from trainers.run_dir import export
 from trainers.training import history as history_lib
 from trainers.training import loop
 from trainers import models
+from trainers.training import metrics as metrics_lib
 from trainers.training import steps as steps_lib
 
 
@@ -80,7 +81,7 @@ def test_train_step_overfits_sixteen_examples(asl_data_dir):
       data_dir=asl_data_dir)))
   model = models.build_model("dli_cnn", input_shape=(28, 28, 1),
                              num_classes=24)
-  metrics = steps_lib.StepMetrics.create("train")
+  metrics = metrics_lib.StepMetrics("train")
   step = steps_lib.make_train_step(
       model, keras.optimizers.Adam(1e-3),
       keras.losses.SparseCategoricalCrossentropy(), metrics, augmenter=None,

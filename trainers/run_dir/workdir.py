@@ -30,6 +30,7 @@ import pathlib
 from typing import Any
 
 from tfds_builders.common import files
+from trainers.command_line import config as config_lib
 
 CONFIG = "config.json"
 METRICS = "metrics.json"
@@ -80,7 +81,6 @@ def read_config(workdir: PathLike):
   Raises:
     FileNotFoundError: there is no config.json, naming the directory.
   """
-  from trainers.command_line import config as config_lib  # pylint: disable=g-import-not-at-top
   return config_lib.Config.from_json(_run_file(workdir, CONFIG).read_text())
 
 
@@ -91,6 +91,34 @@ def read_metrics(workdir: PathLike) -> dict[str, Any]:
     FileNotFoundError: there is none, naming the directory.
   """
   return files.read_json(_run_file(workdir, METRICS))
+
+
+def check_resumable(config: config_lib.Config, workdir: PathLike) -> None:
+  """Refuses, before any work, a workdir that cannot hold this run.
+
+  Args:
+    config: The `Config` about to train in `workdir`.
+    workdir: The run directory.
+
+  Raises:
+    ConfigError: `workdir` is a file, or it holds a run whose checkpoints
+      were made with another value of a FIXED field (each named with both
+      values).
+  """
+  workdir = pathlib.Path(workdir)
+  if workdir.exists() and not workdir.is_dir():
+    raise config_lib.ConfigError(f"--workdir={workdir} is a file, not a "
+                                 "directory.")
+  path = workdir / CONFIG
+  if not path.exists() or not (workdir / CHECKPOINTS).exists():
+    return
+  conflicts = config.resume_conflicts(config_lib.Config.from_json(
+      path.read_text()))
+  if conflicts:
+    raise config_lib.ConfigError(
+        f"{workdir} holds a run this command cannot resume:\n  "
+        + "\n  ".join(conflicts)
+        + "\nUse another --workdir for a new run, or drop those flags.")
 
 
 def confusion_png(workdir: PathLike, split: str) -> pathlib.Path:
@@ -137,7 +165,7 @@ class Run:
   """
 
   path: pathlib.Path
-  config: Any
+  config: config_lib.Config
   metrics: dict[str, Any]
 
   @property
