@@ -15,6 +15,7 @@ import tensorflow_datasets as tfds
 # Registers the package's own builders (sign_language_mnist, cats_dogs, ...)
 # so that `tfds.builder(name)` finds them without the caller importing it.
 import tfds_builders  # pylint: disable=unused-import
+from tfds_builders.common import data_dirs
 from tfds_builders.common import example_ids
 
 IMAGE_KEY = "image"
@@ -69,16 +70,9 @@ def builder(name: str, data_dir: str | None = None) -> tfds.core.DatasetBuilder:
         f"{package_datasets()}; any dataset registered with TFDS also works "
         "(import the module that defines it first).") from None
   if not result.is_prepared():
-    base = name.split("/")[0]
-    where = data_dir or "~/tensorflow_datasets"
-    command = (f"tfds build {base} --imports=tfds_builders "
-               f"--data_dir={where}")
-    if result.MANUAL_DOWNLOAD_INSTRUCTIONS:
-      command += " --manual_dir=<folder with the source files>"
-    raise FileNotFoundError(
-        f"Dataset {name!r} is not built in data_dir={where!r} (looked in "
-        f"{result.data_dir}). Build it first:\n  {command}\nor pass the "
-        "data_dir= that holds it.")
+    raise FileNotFoundError(data_dirs.not_built_message(
+        name, data_dir, str(result.data_dir),
+        bool(result.MANUAL_DOWNLOAD_INSTRUCTIONS)))
   return result
 
 

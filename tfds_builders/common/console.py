@@ -21,7 +21,11 @@ What it hides, and why it takes more than `TF_CPP_MIN_LOG_LEVEL=2`:
     load and checkpoint ("No config specified, defaulting to config",
     "Load dataset info from", "Sharding callback duration", "Function
     `serve` contains input name(s) ..."); INFO records from those libraries
-    are dropped, their warnings and errors kept.
+    are dropped, their warnings and errors kept. So are deprecation warnings
+    that one library raises about its own use of another ("From
+    .../tensorflow_datasets/core/reader.py:102: CounterV2 ... is
+    deprecated"): the user can do nothing about them. A deprecation raised
+    by the user's own code is kept.
 
 `--verbosity` (absl's flag, also `-v`) on the command line turns all of this
 off: every line comes back, and the command's own `--verbosity` applies.
@@ -118,12 +122,27 @@ def quiet(argv: Sequence[str] | None = None) -> None:
   _filter_stderr()
 
 
+def _in_library(path: str) -> bool:
+  return any(p in path for p in _LIBRARY_PATHS)
+
+
 class _LibraryInfoFilter(logging.Filter):
-  """Drops INFO and DEBUG records logged from inside TF, TFDS or Keras."""
+  """Drops library detail the user can do nothing about.
+
+  That is INFO and DEBUG records from inside TF, TFDS or Keras, and their
+  deprecation warnings about each other.
+  """
 
   def filter(self, record: logging.LogRecord) -> bool:
-    return (record.levelno > logging.INFO or
-            not any(p in record.pathname for p in _LIBRARY_PATHS))
+    if not _in_library(record.pathname):
+      return True
+    if record.levelno <= logging.INFO:
+      return False
+    # TensorFlow's deprecation notices start "From CALLER:LINE: ...".
+    message = record.getMessage()
+    caller = message[len("From "):].split(":", 1)[0]
+    return not (message.startswith("From ") and "deprecated" in message
+                and _in_library(caller))
 
 
 def _hide_library_info() -> None:
