@@ -99,7 +99,7 @@ def test_mirrored_on_two_cpus_gives_the_single_device_losses(
 _WORKER = textwrap.dedent("""
     import json, os, sys
     import numpy as np
-    from absl import app
+    from tfds_builders.common import command
     from trainers import asl
     from trainers.run_dir import export
     task = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
@@ -109,7 +109,7 @@ _WORKER = textwrap.dedent("""
                *model.get_weights())
       return real_export(model, path, class_names)
     export.export_model = export_and_keep_weights
-    app.run(asl.main)
+    command.run(asl.define_flags, asl.main)
 """)
 
 

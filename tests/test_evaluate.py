@@ -52,9 +52,9 @@ def test_cli_agrees_with_the_trainers_test_accuracy(asl_data_dir, tmp_path):
   metrics = loop.train_and_evaluate(config_lib.Config(
       data_dir=asl_data_dir, epochs=1, batch_size=16, steps_per_epoch=4,
       eval_batch_size=96, summary_images=0), tmp_path)
-  out = tmp_path / "cm.png"
+  out = tmp_path / "pictures"
   result = subprocess.run(
-      [sys.executable, "-m", "trainers.evaluate", f"--model={tmp_path}",
+      [sys.executable, "-m", "trainers.evaluate", f"--workdir={tmp_path}",
        f"--data_dir={asl_data_dir}", "--split=test", f"--out={out}"],
       cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
       capture_output=True, text=True, timeout=300, check=False)
@@ -62,5 +62,6 @@ def test_cli_agrees_with_the_trainers_test_accuracy(asl_data_dir, tmp_path):
   accuracy = float(re.search(r"^accuracy (\S+)", result.stdout, re.M)[1])
   assert accuracy == pytest.approx(metrics["test"]["accuracy"], abs=1e-4)
   assert len(re.findall(r"^\s+[A-Y] ", result.stdout, re.M)) == 24
-  assert out.stat().st_size > 0
+  assert (out / "confusion_test.png").stat().st_size > 0
+  assert f"Confusion matrix: {out / 'confusion_test.png'}" in result.stdout
   assert json.loads((tmp_path / "metrics.json").read_text()) == metrics

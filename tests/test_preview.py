@@ -45,7 +45,7 @@ def test_save_grid_writes_a_4x8_image(tmp_path):
 
 @pytest.mark.slow
 def test_cli_writes_the_png(asl_data_dir, tmp_path):
-  out = tmp_path / "cli.png"
+  out = tmp_path / "grids"
   result = subprocess.run(
       [sys.executable, "-m", "asl_pipeline.preview",
        "--dataset", "sign_language_mnist", "--data_dir", asl_data_dir,
@@ -53,4 +53,6 @@ def test_cli_writes_the_png(asl_data_dir, tmp_path):
       capture_output=True, text=True, timeout=120,
       env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}, check=False)
   assert result.returncode == 0, result.stderr[-2000:]
-  assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+  grid = out / "sign_language_mnist_augmented.png"
+  assert result.stdout == f"Wrote {grid}\n"
+  assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

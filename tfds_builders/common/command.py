@@ -162,16 +162,21 @@ def run(define_flags: DefineFlags, main: Main,
   """
   argv = list(sys.argv if argv is None else argv)
   console.quiet(argv)
-  sys.exit(execute(define_flags, main, argv, program_name(argv),
-                   rewrite_argv))
+  sys.exit(execute(define_flags, main, argv,
+                   program_name(define_flags, argv), rewrite_argv))
 
 
-def program_name(argv: Sequence[str]) -> str:
+def program_name(define_flags: DefineFlags, argv: Sequence[str]) -> str:
   """How messages name the command: `trainers.asl`, or the script's name."""
-  spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+  spec = _command_globals(define_flags).get("__spec__")
   if spec is not None:
     return spec.name.removesuffix(".__main__")
   return pathlib.Path(argv[0]).name if argv else "command"
+
+
+def _command_globals(define_flags: DefineFlags) -> dict[str, Any]:
+  """The globals of the command's module (run as `__main__` or imported)."""
+  return getattr(define_flags, "__globals__", {})
 
 
 def execute(define_flags: DefineFlags, main: Main, argv: Sequence[str],
@@ -239,8 +244,8 @@ def asks_for_help(argv: Sequence[str]) -> bool:
 def help_text(define_flags: DefineFlags, flag_values: flags.FlagValues,
               program: str) -> str:
   """The command's docstring, then each flag with its help and default."""
-  module = sys.modules.get(define_flags.__module__)
-  doc = textwrap.dedent(getattr(module, "__doc__", None) or "").strip()
+  doc = textwrap.dedent(_command_globals(define_flags).get("__doc__") or
+                        "").strip()
   lines = [f"python -m {program}", ""] + ([doc, ""] if doc else [])
   lines.append("Flags:")
   seen = set()
