@@ -121,7 +121,7 @@ def test_visualize_image_is_read_with_the_same_limit(trained_asl_workdir,
     introspect.load_image(tmp_path, model)
 
 
-def test_keras_files_load_in_safe_mode(trained_asl_workdir, tmp_path):
+def test_keras_files_load_in_safe_mode(tmp_path):
   import keras  # pylint: disable=g-import-not-at-top
   inputs = keras.Input((2,))
   outputs = keras.layers.Lambda(lambda x: x * 2)(inputs)
