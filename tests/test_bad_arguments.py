@@ -110,7 +110,7 @@ def test_predict_file_refuses_a_bomb_before_decoding(trained_asl_workdir,
 
 def test_visualize_image_is_read_with_the_same_limit(trained_asl_workdir,
                                                      tmp_path):
-  model, _ = workdir_lib.load_run(trained_asl_workdir)
+  model = workdir_lib.load_model(trained_asl_workdir)
   bomb = tmp_path / "bomb.png"
   bomb.write_bytes(_huge_png(20000, 20000))
   with pytest.raises(inference.ImageReadError,
@@ -121,12 +121,10 @@ def test_visualize_image_is_read_with_the_same_limit(trained_asl_workdir,
     introspect.load_image(tmp_path, model)
 
 
-def test_keras_files_load_in_safe_mode(trained_asl_workdir, tmp_path):
+def test_keras_files_load_in_safe_mode(tmp_path):
   import keras  # pylint: disable=g-import-not-at-top
   inputs = keras.Input((2,))
   outputs = keras.layers.Lambda(lambda x: x * 2)(inputs)
   keras.Model(inputs, outputs).save(tmp_path / "model.keras")
-  (tmp_path / "config.json").write_text(
-      (trained_asl_workdir / "config.json").read_text())
   with pytest.raises(ValueError, match="safe_mode"):
-    workdir_lib.load_run(tmp_path)
+    workdir_lib.load_model(tmp_path)

@@ -26,7 +26,7 @@ def test_wheel_carries_builder_metadata_and_flagfiles(tmp_path):
   assert "trainers/configs/asl.flags" in names
   # The resolver that finds them from any directory.
   assert {"trainers/configs/__init__.py", "trainers/configs/__main__.py",
-          "trainers/console.py"} <= names
+          "tfds_builders/common/console.py"} <= names
   for package in ("asl_pipeline", "tfds_builders", "trainers"):
     assert f"{package}/__init__.py" in names
   assert not any(name.startswith(("tests/", "benchmarks/")) for name in names)
