@@ -20,12 +20,12 @@ modules can share one process, and tests call `execute` in process.
 flags, runs `main` and ends the process by one table, `OUTCOMES`:
 
   raised                                        exit  stderr
+  anything carrying its own int `exit_code`     it    nothing: it said why
+    (a run stopped by SIGTERM or SIGINT)
   UsageError (`ConfigError` is one), a flag     2     PROGRAM: error: MESSAGE
     error, absl's app.UsageError,
     FileNotFoundError, NotADirectoryError,
     ConnectionError
-  anything carrying its own int `exit_code`     it    nothing: it said why
-    (a run stopped by SIGTERM or SIGINT)
   KeyboardInterrupt                             130   PROGRAM: interrupted
   any other exception                           1     PROGRAM: error: LINE
 
@@ -66,9 +66,9 @@ Main = Callable[[flags.FlagValues, list[str]], "int | None"]
 RewriteArgv = Callable[[Sequence[str]], list[str]]
 
 _HELP_ARGS = ("--help", "-help", "-h", "--helpshort", "--helpfull", "-?")
-_VERBOSITY_HELP = ("Show every log record and a traceback on errors (also "
-                   "-v). Any value turns the quiet console off; higher "
-                   "values log more (absl's levels: 0 INFO, 1 DEBUG).")
+_VERBOSITY_HELP = ("Show every log record, and a traceback with an error. "
+                   "Any value turns the quiet console off; higher values "
+                   "log more (absl's levels: 0 INFO, 1 DEBUG).")
 
 
 class UsageError(ValueError):
@@ -79,7 +79,8 @@ class UsageError(ValueError):
 
 
 # Exception types and the exit status they end a command with; the first
-# matching row wins (see the module docstring for the whole table).
+# matching row wins. `exit_status` looks at an `exit_code` of the exception's
+# own first (see the module docstring for the whole table).
 OUTCOMES: tuple[tuple[tuple[type[BaseException], ...], int], ...] = (
     ((UsageError, app.UsageError, flags.Error, FileNotFoundError,
       NotADirectoryError, ConnectionError), USAGE),
@@ -204,7 +205,7 @@ def execute(define_flags: DefineFlags, main: Main, argv: Sequence[str],
     return 0
   try:
     args = flag_values(list(rewrite_argv(argv) if rewrite_argv else argv))
-  except (flags.Error, UsageError, FileNotFoundError) as e:
+  except Exception as e:  # pylint: disable=broad-except
     return _report(program, e, verbose=False)
   args = args[1:]
   verbose = flag_values["verbosity"].present

@@ -1,10 +1,10 @@
 """A quiet console for the package's commands: what a user needs, no noise.
 
 Every command calls `quiet()` first, before anything imports TensorFlow:
-
-    from tfds_builders.common import console
-    console.quiet()
-    # ... then the imports that load TensorFlow, then app.run(main)
+`tfds_builders.common.command.run` does, so a command module loads
+TensorFlow only inside its `main`. (A module that must import it at its
+top, such as `asl_pipeline.service`, calls `quiet()` itself first when run
+as a program.)
 
 Standard library and absl only: importing this module loads no TensorFlow.
 
