@@ -8,7 +8,6 @@ import pathlib
 import subprocess
 import sys
 
-from absl import app
 from absl import flags
 import pytest
 
@@ -46,7 +45,7 @@ def _run(raised: BaseException | None, *args: str) -> int:
 
 @pytest.mark.parametrize("raised, status", [
     (command.UsageError("--count=3: too many"), 2),
-    (app.UsageError("name a file"), 2),
+    (NotADirectoryError("a file, not a folder"), 2),
     (FileNotFoundError("no such dataset"), 2),
     (ConnectionError("nobody answers at localhost:1"), 2),
     (FloatingPointError("the loss became NaN"), 1),

@@ -23,9 +23,8 @@ flags, runs `main` and ends the process by one table, `OUTCOMES`:
   anything carrying its own int `exit_code`     it    nothing: it said why
     (a run stopped by SIGTERM or SIGINT)
   UsageError (`ConfigError` is one), a flag     2     PROGRAM: error: MESSAGE
-    error, absl's app.UsageError,
-    FileNotFoundError, NotADirectoryError,
-    ConnectionError
+    error, FileNotFoundError,
+    NotADirectoryError, ConnectionError
   KeyboardInterrupt                             130   PROGRAM: interrupted
   any other exception                           1     PROGRAM: error: LINE
 
@@ -51,7 +50,6 @@ import textwrap
 import traceback
 from typing import Any, NoReturn
 
-from absl import app
 from absl import flags
 from absl import logging as absl_logging
 
@@ -82,8 +80,8 @@ class UsageError(ValueError):
 # matching row wins. `exit_status` looks at an `exit_code` of the exception's
 # own first (see the module docstring for the whole table).
 OUTCOMES: tuple[tuple[tuple[type[BaseException], ...], int], ...] = (
-    ((UsageError, app.UsageError, flags.Error, FileNotFoundError,
-      NotADirectoryError, ConnectionError), USAGE),
+    ((UsageError, flags.Error, FileNotFoundError, NotADirectoryError,
+      ConnectionError), USAGE),
     ((KeyboardInterrupt,), INTERRUPTED),
     ((Exception,), FAILURE),
 )

@@ -25,7 +25,9 @@ What it hides, and why it takes more than `TF_CPP_MIN_LOG_LEVEL=2`:
     that one library raises about its own use of another ("From
     .../tensorflow_datasets/core/reader.py:102: CounterV2 ... is
     deprecated"): the user can do nothing about them. A deprecation raised
-    by the user's own code is kept.
+    by the user's own code is kept. And TFDS's "Variant folder ... has no
+    dataset_info.json" goes, which only precedes the command's own "not
+    built" line.
 
 `--verbosity` (absl's flag, also `-v`) on the command line turns all of this
 off: every line comes back, and the command's own `--verbosity` applies.
@@ -59,6 +61,11 @@ NOISE_LINES = (
 _LIBRARY_PATHS = (f"{os.sep}tensorflow_datasets{os.sep}",
                   f"{os.sep}tensorflow{os.sep}", f"{os.sep}keras{os.sep}")
 _VERBOSITY_ARGS = ("--verbosity", "-verbosity", "--v", "-v")
+# Library warnings that only say early what the command then says itself.
+_REDUNDANT_WARNINGS = (
+    # TFDS, before the command's own "Dataset ... is not built" error.
+    "has no dataset_info.json",
+)
 
 # Runs in its own process, so that it outlives a crash of the command and
 # still delivers the crash's last words. `python -S`: nothing but the
@@ -129,8 +136,9 @@ def _in_library(path: str) -> bool:
 class _LibraryInfoFilter(logging.Filter):
   """Drops library detail the user can do nothing about.
 
-  That is INFO and DEBUG records from inside TF, TFDS or Keras, and their
-  deprecation warnings about each other.
+  That is INFO and DEBUG records from inside TF, TFDS or Keras, their
+  deprecation warnings about each other, and their warnings that the
+  command repeats in its own words (`_REDUNDANT_WARNINGS`).
   """
 
   def filter(self, record: logging.LogRecord) -> bool:
@@ -138,8 +146,10 @@ class _LibraryInfoFilter(logging.Filter):
       return True
     if record.levelno <= logging.INFO:
       return False
-    # TensorFlow's deprecation notices start "From CALLER:LINE: ...".
     message = record.getMessage()
+    if any(text in message for text in _REDUNDANT_WARNINGS):
+      return False
+    # TensorFlow's deprecation notices start "From CALLER:LINE: ...".
     caller = message[len("From "):].split(":", 1)[0]
     return not (message.startswith("From ") and "deprecated" in message
                 and _in_library(caller))
