@@ -101,6 +101,15 @@ def example_keys(dataset) -> list[str]:
   return keys
 
 
+def assert_not_blank(path) -> None:
+  """Asserts that the image file at `path` is a picture, not a blank page."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  pixels = np.asarray(Image.open(path).convert("L"), np.float32)
+  assert pixels.shape[0] > 100 and pixels.shape[1] > 100
+  assert pixels.std() > 10, f"{path} looks blank"
+
+
 # --- Training -----------------------------------------------------------------
 
 
