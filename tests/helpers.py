@@ -62,14 +62,19 @@ def build_sign_language_mnist(csv_dir, data_dir, **sample_kwargs):
   return build_dataset("sign_language_mnist", csv_dir, data_dir)
 
 
-def write_tree(root, files: Mapping[str, bytes | str]):
+def write_tree(root, files: Mapping[str | bytes, bytes | str]):
   """Writes `files` (relative path -> bytes or UTF-8 text) under `root`.
+
+  A path given as bytes need not be UTF-8, as names on disk may not be.
 
   Returns:
     `root`.
   """
   for name, content in files.items():
-    path = root / name
+    if isinstance(name, bytes):
+      path = pathlib.Path(os.fsdecode(os.path.join(os.fsencode(root), name)))
+    else:
+      path = root / name
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(content, str):
       path.write_text(content, encoding="utf-8")
