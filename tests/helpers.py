@@ -40,7 +40,8 @@ def build_dataset(name: str, manual_dir, data_dir, config=None,
   """
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
   import tfds_builders  # pylint: disable=g-import-not-at-top,unused-import
-  builder = tfds.builder(name, data_dir=str(data_dir), config=config)
+  kwargs = {} if config is None else {"config": config}  # Or in `name`.
+  builder = tfds.builder(name, data_dir=str(data_dir), **kwargs)
   builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
       manual_dir=str(manual_dir), beam_options=beam_options))
   return builder

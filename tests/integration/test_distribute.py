@@ -15,7 +15,6 @@ import textwrap
 
 import keras
 import numpy as np
-import pytest
 
 from tests import helpers
 from trainers import launch_local
