@@ -65,7 +65,7 @@ def test_byte_order_mark_before_a_loose_file_keeps_it(tmp_path):
 def test_label_csv_that_is_not_utf8_names_file_and_line(tmp_path, content,
                                                         line):
   root = helpers.write_tree(epath.Path(tmp_path), {"train/cats/a.jpg": _JPEG,
-                                      "train/label.csv": content})
+                                                   "train/label.csv": content})
   with pytest.raises(folder_source.LabelCsvError,
                      match=rf"train/label\.csv:{line}: byte 0x.. at column "
                            r"\d+ is not UTF-8"):
@@ -138,7 +138,7 @@ def test_dotdot_paths_that_stay_inside_the_root_are_accepted(tmp_path, row):
 
 def test_symlink_loop_is_listed_once_and_counted(tmp_path):
   root = helpers.write_tree(epath.Path(tmp_path), {"train/cats/a.jpg": _JPEG,
-                                      "train/dogs/b.jpg": _JPEG})
+                                                   "train/dogs/b.jpg": _JPEG})
   os.symlink("..", root / "train/cats/up")
   os.symlink("../../..", root / "train/dogs/top")
   _, sources = folder_source.scan(root, "cats_dogs")
@@ -150,7 +150,7 @@ def test_symlink_loop_is_listed_once_and_counted(tmp_path):
 
 def test_links_inside_the_tree_are_followed_once(tmp_path):
   root = helpers.write_tree(epath.Path(tmp_path), {"train/cats/a.jpg": _JPEG,
-                                      "more/cats/c.jpg": _jpeg(1)})
+                                                   "more/cats/c.jpg": _jpeg(1)})
   os.symlink("../more/cats", root / "train/dogs")  # A linked class folder.
   os.symlink("a.jpg", root / "train/cats/again.jpg")  # The same file twice.
   _, sources = folder_source.scan(root, "cats_dogs")
@@ -205,14 +205,15 @@ def test_hidden_files_and_folders_are_skipped_and_counted(tmp_path):
 
 def test_empty_class_folder_and_single_class_warn(tmp_path, caplog):
   root = helpers.write_tree(epath.Path(tmp_path), {"train/owl/a.jpg": _JPEG,
-                                      "train/bat/b.jpg": _JPEG})
+                                                   "train/bat/b.jpg": _JPEG})
   (root / "train/emu").mkdir()
   with caplog.at_level(logging.WARNING):
     names, _ = folder_source.scan(root, "folder")
   assert names == ["bat", "emu", "owl"]
   assert "no labelled file for class(es) ['emu']" in caplog.text
   caplog.clear()
-  root = helpers.write_tree(epath.Path(tmp_path) / "cats_only", {"train/cats/a.jpg": _JPEG})
+  root = helpers.write_tree(epath.Path(tmp_path) / "cats_only",
+                            {"train/cats/a.jpg": _JPEG})
   with caplog.at_level(logging.WARNING):
     folder_source.scan(root, "cats_dogs")
   assert "every labelled file is of class 'cat'" in caplog.text

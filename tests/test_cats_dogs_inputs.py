@@ -233,8 +233,9 @@ def test_paths_escaping_the_root_fail_naming_file_and_line(tmp_path, row):
   outside.write_bytes(_JPEG)
   root = epath.Path(tmp_path) / "data"
   row = str(outside) if row == "ABSOLUTE_OUTSIDE" else row
-  helpers.write_tree(root, {"train/cats/a.jpg": _JPEG,
-               "train/label.csv": f"file,label\ncats/a.jpg,0\n{row},1\n"})
+  helpers.write_tree(root, {
+      "train/cats/a.jpg": _JPEG,
+      "train/label.csv": f"file,label\ncats/a.jpg,0\n{row},1\n"})
   with pytest.raises(folder_source.LabelCsvError,
                      match=r"train/label\.csv:3: .*outside the dataset root"):
     folder_source.scan(root, "cats_dogs")
@@ -269,8 +270,9 @@ def test_folder_layout_classes_from_folders_and_csv_names(tmp_path):
 
 
 def test_root_may_sit_one_folder_down(tmp_path):
-  helpers.write_tree(epath.Path(tmp_path), {"cats_and_dogs/train/cats/a.jpg": _JPEG,
-                               "__MACOSX/train/cats/._a.jpg": b"\0"})
+  helpers.write_tree(epath.Path(tmp_path), {
+      "cats_and_dogs/train/cats/a.jpg": _JPEG,
+      "__MACOSX/train/cats/._a.jpg": b"\0"})
   assert folder_source.find_root(tmp_path) == (
       epath.Path(tmp_path) / "cats_and_dogs")
 
@@ -323,8 +325,8 @@ def test_class_folders_without_splits_are_one_train_split(tmp_path, layout,
 
 
 def test_one_class_folder_is_not_a_tree(tmp_path):
-  helpers.write_tree(epath.Path(tmp_path), {"photos/cats/a.jpg": _JPEG,
-                               "photos/notes/a.txt": "not an image"})
+  helpers.write_tree(epath.Path(tmp_path), {
+      "photos/cats/a.jpg": _JPEG, "photos/notes/a.txt": "not an image"})
   with pytest.raises(FileNotFoundError, match="two class folders"):
     folder_source.find_root(tmp_path)
 

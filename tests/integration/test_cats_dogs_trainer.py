@@ -42,8 +42,8 @@ def test_trains_predicts_and_compares(cats_dogs_data_dir, tmp_path):
   photo = tmp_path / "photo.jpg"
   Image.fromarray(np.random.default_rng(0).integers(
       0, 255, (90, 120, 3), dtype=np.uint8)).save(photo)
-  result = helpers.run_module("trainers.predict", f"--model={workdirs[0]}", "--json",
-                      str(photo))
+  result = helpers.run_module("trainers.predict", f"--model={workdirs[0]}",
+                              "--json", str(photo))
   assert result.returncode == 0, result.stderr[-3000:]
   (answer,) = json.loads(result.stdout)
   label = answer.get("label") or answer["predictions"][0]["label"]

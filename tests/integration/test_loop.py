@@ -87,7 +87,7 @@ def test_mixed_precision_trains_in_float16_and_restores_the_policy(
   assert any("scale" in name for name, _ in tf.train.list_variables(latest))
 
 
-# --- Several steps per compiled call -------------------------------------------
+# --- Several steps per compiled call ----------------------------------------
 
 
 def _loop_config(data_dir, **overrides) -> config_lib.Config:
@@ -144,7 +144,7 @@ def test_a_nan_inside_a_loop_is_reported_with_its_step(asl_data_dir,
     loop.train_and_evaluate(config, tmp_path)
 
 
-# --- Resuming after any stop ----------------------------------------------------
+# --- Resuming after any stop ------------------------------------------------
 
 # Short epochs with a checkpoint every two steps, on-device augmentation and
 # dropout: everything whose state a resumed run must get back.

@@ -1,4 +1,4 @@
-"""The tf.data service's command line: real servers in processes of their own."""
+"""The tf.data service's command line: servers in processes of their own."""
 
 from __future__ import annotations
 
