@@ -38,6 +38,8 @@ def _quiet_own_command() -> None:
 _quiet_own_command()
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
+from asl_pipeline.augment import AugmentationChain
+from asl_pipeline.augment import Augmenter
 from asl_pipeline.augment import make_augmenter
 from asl_pipeline.augment import RandomAffine
 from asl_pipeline.augment import with_augmentation
@@ -51,6 +53,8 @@ from asl_pipeline.sources import package_datasets
 
 __all__ = [
     "AUGMENT_MODES",
+    "AugmentationChain",
+    "Augmenter",
     "DatasetInfo",
     "LABEL_MODES",
     "RandomAffine",

@@ -31,11 +31,34 @@ of `jit_compile=True` functions.
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 import keras
 import tensorflow as tf
 
 _NUM_DRAWS = 6  # rotation, zoom x, zoom y, shift x, shift y, flip
+
+
+class Augmenter(Protocol):
+  """What every augmenter of `make_augmenter` is, fused or not.
+
+  A Keras layer (so it goes in front of a model, see `with_augmentation`)
+  whose random state lives in `keras.random.SeedGenerator`s, which a
+  `tf.train.Checkpoint` of the layer's seed-generator states saves, with:
+
+  * `__call__(images, training=True)`: augments with the next seeds of its
+    own generators; `training=False` is the identity.
+  * `augment(images, seed)`: augments with parameters drawn from an explicit
+    shape-[2] int `seed` only (stateless: no variable is read or advanced),
+    for a tf.data pipeline that derives seeds from the batch index and for
+    pictures of the inputs that must not advance a run's random state.
+  """
+
+  def __call__(self, images, training: bool = True) -> tf.Tensor:
+    ...
+
+  def augment(self, images, seed) -> tf.Tensor:
+    ...
 
 
 @keras.saving.register_keras_serializable(package="asl_pipeline")
@@ -184,10 +207,61 @@ def _transforms(params, height, width) -> tf.Tensor:
   return tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
 
 
+class _ExplicitSeed(keras.random.SeedGenerator):
+  """A seed generator that holds no variable: it draws from a given seed.
+
+  Keras's random layers take their randomness from a `SeedGenerator`,
+  whose state is a variable; a tf.data function sent to the tf.data
+  service must hold none. This one derives every draw from the seed it was
+  made with (a new one per draw, in draw order), so a chain of Keras layers
+  can augment statelessly.
+  """
+
+  def __init__(self, seed):  # pylint: disable=super-init-not-called
+    self._seed = tf.cast(seed, tf.int64)
+    self._draws = 0
+
+  def next(self, ordered=True):
+    del ordered
+    self._draws += 1
+    return self._seed + tf.constant([0, 1], tf.int64) * self._draws
+
+
+@keras.saving.register_keras_serializable(package="asl_pipeline")
+class AugmentationChain(keras.Sequential):
+  """Keras's RandomRotation, RandomZoom, RandomTranslation and RandomFlip.
+
+  The unfused `make_augmenter(fused=False)`: the same distribution as
+  `RandomAffine` in three resamplings, for comparison; an `Augmenter` too.
+  """
+
+  def __init__(self, *args, **kwargs):
+    super().__init__(*args, **kwargs)
+    # As RandomAffine: XLA cannot compile the resampling op.
+    self.supports_jit = False
+
+  def augment(self, images, seed) -> tf.Tensor:
+    """Augments `images` with parameters drawn from an explicit `seed`.
+
+    Args:
+      images: `[batch, h, w, c]` float images.
+      seed: Shape-[2] int tensor; the same seed gives the same output.
+
+    Returns:
+      Images of the same shape.
+    """
+    explicit = _ExplicitSeed(seed)
+    for layer in self.layers:
+      transformation = layer.get_random_transformation(
+          images, training=True, seed=explicit)
+      images = layer.transform_images(images, transformation, training=True)
+    return images
+
+
 def make_augmenter(rotation_degrees: float = 10.0, zoom: float = 0.1,
                    translate: float = 0.1, horizontal_flip: bool = True,
                    seed: int | None = None, fused: bool = True
-                   ) -> keras.layers.Layer:
+                   ) -> Augmenter:
   """The course's ImageDataGenerator augmentation as a Keras layer.
 
   Args:
@@ -199,12 +273,14 @@ def make_augmenter(rotation_degrees: float = 10.0, zoom: float = 0.1,
     horizontal_flip: Flip left-right half of the images (never up-down).
     seed: Int seed for reproducible augmentation; None for a random one.
     fused: True (default) returns the single-resampling `RandomAffine`;
-      False returns the equivalent chain of Keras's RandomRotation,
-      RandomZoom, RandomTranslation and RandomFlip, for comparison.
+      False returns the equivalent `AugmentationChain` of Keras's
+      RandomRotation, RandomZoom, RandomTranslation and RandomFlip, for
+      comparison.
 
   Returns:
-    A layer: `layer(images, training=True)` augments, `training=False` is
-    the identity.
+    An `Augmenter` layer: `layer(images, training=True)` augments,
+    `training=False` is the identity, `layer.augment(images, seed)` draws
+    from an explicit seed.
   """
   if fused:
     return RandomAffine(rotation_degrees, zoom, translate, horizontal_flip,
@@ -225,7 +301,7 @@ def make_augmenter(rotation_degrees: float = 10.0, zoom: float = 0.1,
     # RandomFlip() alone also flips up-down; a sign is not the same upside
     # down.
     layers.append(keras.layers.RandomFlip("horizontal", seed=seed))
-  return keras.Sequential(layers, name="keras_augmentation_chain")
+  return AugmentationChain(layers, name="keras_augmentation_chain")
 
 
 def with_augmentation(model: keras.Model,

@@ -99,7 +99,8 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
                   repeat: bool = True, label_mode: str = "int",
                   input_context: tf.distribute.InputContext | None = None,
                   exclude_ids: Collection[str] = (),
-                  start_batch: int = 0) -> tf.data.Dataset:
+                  start_batch: int = 0,
+                  assert_cardinality: bool = True) -> tf.data.Dataset:
   """A shuffled, augmented, batched training stream of `(images, labels)`.
 
   Images are float32 in [0, 1], `[batch, height, width, channels]` with a
@@ -145,6 +146,9 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
     start_batch: Start the stream at this batch (0-based) of the stream the
       same arguments give: a resumed training run sees exactly the batches
       (and pipeline augmentations) the uninterrupted run would have.
+    assert_cardinality: False leaves a pass's length unknown and unchecked,
+      for a reader that sees only part of the split (a tf.data service
+      worker in "distributed_epoch" mode).
 
   Returns:
     A `tf.data.Dataset` for `model.fit` or a custom loop.
@@ -181,7 +185,7 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
 
   # Decode and resize per example, in parallel: the only per-image work.
   ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
-  if not exclude_ids:
+  if assert_cardinality and not exclude_ids:
     # The split's length, so that a one-pass dataset has a known `len()`
     # (with `exclude_ids`, how many of them this shard holds is unknown).
     ds = ds.apply(tf.data.experimental.assert_cardinality(count))

@@ -15,6 +15,7 @@ import tensorflow_datasets as tfds
 # Registers the package's own builders (sign_language_mnist, cats_dogs, ...)
 # so that `tfds.builder(name)` finds them without the caller importing it.
 import tfds_builders  # pylint: disable=unused-import
+from tfds_builders.common import example_ids
 
 IMAGE_KEY = "image"
 LABEL_KEY = "label"
@@ -205,9 +206,7 @@ def load(name: str, *, split: str, data_dir: str | None = None,
   dataset = ready.as_dataset(split=split, shuffle_files=shuffle_files,
                              read_config=read_config, decoders=decoders)
   if exclude_ids:
-    # Imported here: only a caller that excludes examples needs it.
-    from tfds_builders.report import filtering  # pylint: disable=g-import-not-at-top
-    dataset = filtering.drop_keys(dataset, exclude_ids).map(
+    dataset = example_ids.drop_keys(dataset, exclude_ids).map(
         lambda example: {k: v for k, v in example.items()
-                         if k != filtering.ID_KEY})
+                         if k != example_ids.ID_KEY})
   return dataset, count

@@ -17,7 +17,7 @@ def test_a_training_pass_through_the_service_repeats_no_example(
   split = collections.Counter(helpers.example_keys(asl_pipeline.eval_dataset(
       "sign_language_mnist", batch_size=96, split=config.train_split,
       data_dir=asl_data_dir)))
-  served = asl_pipeline.service.distribute(spec.service_epoch(16, seed=0),
+  served = asl_pipeline.service.distribute(spec.service_epoch(16),
                                            service_cluster.address)
   got = collections.Counter(helpers.example_keys(served))
   assert max(got.values()) == 1 and set(got) <= set(split)

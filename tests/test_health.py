@@ -1,4 +1,4 @@
-"""The end-of-epoch health check: what makes a run stop, and what it says."""
+"""Tests for the divergence checks run after each epoch."""
 
 from __future__ import annotations
 

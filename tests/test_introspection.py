@@ -43,7 +43,7 @@ def test_one_panel_per_filter_and_feature_map(trained_asl_workdir, hand_png,
 
 
 def test_feature_maps_follow_the_image(trained_asl_workdir, hand_png):
-  model, _ = workdir_lib.load_run(trained_asl_workdir)
+  model = workdir_lib.load_model(trained_asl_workdir)
   image = introspect.load_image(hand_png, model)
   maps = dict(introspect.feature_maps(model, image))
   assert maps["conv1"].shape == (75, 28, 28)
@@ -54,7 +54,7 @@ def test_feature_maps_follow_the_image(trained_asl_workdir, hand_png):
 
 def test_visualize_image_is_read_with_the_same_limit(trained_asl_workdir,
                                                      tmp_path):
-  model, _ = workdir_lib.load_run(trained_asl_workdir)
+  model = workdir_lib.load_model(trained_asl_workdir)
   bomb = tmp_path / "bomb.png"
   bomb.write_bytes(helpers.huge_png(20000, 20000))
   with pytest.raises(inference.ImageReadError,

@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from trainers import models
+from trainers.models import letter_nets
 
 ASL_SHAPE = (28, 28, 1)
 
@@ -24,7 +25,7 @@ def test_dli_cnn_is_the_course_network():
           if isinstance(l, keras.layers.Conv2D)] == [75, 50, 25]
 
 
-@pytest.mark.parametrize("name", models.FAMILIES["sign_language_mnist"])
+@pytest.mark.parametrize("name", letter_nets.MODELS)
 def test_models_output_probabilities(name):
   model = models.build_model(name, input_shape=ASL_SHAPE, num_classes=24)
   images = tf.random.stateless_uniform((3,) + ASL_SHAPE, seed=(1, 2))

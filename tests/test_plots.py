@@ -40,9 +40,6 @@ def test_curves_mark_the_first_best_epoch(tmp_path, monkeypatch):
   history = [{"epoch": e, "train_loss": 1.0 / e, "train_accuracy": 0.1 * e,
               "val_loss": 1.0, "val_accuracy": acc}
              for e, acc in [(1, 0.5), (2, 0.8), (3, 0.8), (4, 0.7)]]
-  assert plots.best_epoch(history)["epoch"] == 2
-  assert plots.best_epoch([{"epoch": 1, "train_loss": 1.0,
-                            "train_accuracy": 0.5}]) is None
   legends = []
   save = plots._save
 

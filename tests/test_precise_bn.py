@@ -35,7 +35,7 @@ def test_model_without_batchnorm_is_untouched():
                              num_classes=24)
   before = _snapshot(model)
   batches = tf.data.Dataset.from_tensor_slices(_images(64)).batch(_BATCH)
-  assert precise_bn.recompute_batchnorm_statistics(model, batches, 2) == 0
+  assert precise_bn.PreciseBatchNorm(model)(batches, 2) == 0
   after = _snapshot(model)
   assert all(np.array_equal(before[k], after[k]) for k in before)
 
@@ -48,7 +48,7 @@ def test_only_the_statistics_change_and_they_are_the_inputs_moments():
   batches = tf.data.Dataset.from_tensor_slices(
       (images, np.zeros(len(images), np.int64))).batch(_BATCH)
   before = _snapshot(model)
-  assert precise_bn.recompute_batchnorm_statistics(model, batches, 4) == 3
+  assert precise_bn.PreciseBatchNorm(model)(batches, 4) == 3
   after = _snapshot(model)
   # Weights, gamma and beta, and Dropout's random state: bit-identical.
   unchanged = [k for k in before if not _is_statistic(k)]
@@ -112,14 +112,14 @@ def test_too_few_batches_leave_the_statistics_as_they_were():
   before = _snapshot(model)
   batches = tf.data.Dataset.from_tensor_slices(_images(64)).batch(_BATCH)
   with pytest.raises(ValueError, match="has 2 batches, fewer than the 3"):
-    precise_bn.recompute_batchnorm_statistics(model, batches, 3)
+    precise_bn.PreciseBatchNorm(model)(batches, 3)
   # An iterator's length is unknown until it runs out mid-pass.
   with pytest.raises(ValueError, match="ran out before 3 batches"):
-    precise_bn.recompute_batchnorm_statistics(model, iter(batches), 3)
+    precise_bn.PreciseBatchNorm(model)(iter(batches), 3)
   after = _snapshot(model)
   assert all(np.array_equal(before[k], after[k]) for k in before)
   with pytest.raises(ValueError, match="num_batches must be at least 1"):
-    precise_bn.recompute_batchnorm_statistics(model, batches, 0)
+    precise_bn.PreciseBatchNorm(model)(batches, 0)
 
 
 def test_mixed_precision_keeps_float32_statistics():
@@ -132,7 +132,7 @@ def test_mixed_precision_keeps_float32_statistics():
     keras.config.set_dtype_policy(previous)
   images = _images(2 * _BATCH)
   batches = tf.data.Dataset.from_tensor_slices(images).batch(_BATCH)
-  assert precise_bn.recompute_batchnorm_statistics(model, batches, 2) == 3
+  assert precise_bn.PreciseBatchNorm(model)(batches, 2) == 3
   bn1 = model.get_layer("bn1")
   assert bn1.moving_mean.dtype == "float32"
   probe = keras.Model(model.inputs[0], model.get_layer("conv1").output)

@@ -8,13 +8,14 @@ import tensorflow as tf
 
 import asl_pipeline
 from trainers import models
+from trainers.training import metrics as metrics_lib
 from trainers.training import steps as steps_lib
 
 
 def _train_step(model, optimizer, grad_norms=None):
   step = steps_lib.make_train_step(
       model, optimizer, keras.losses.SparseCategoricalCrossentropy(),
-      steps_lib.StepMetrics.create("train"), augmenter=None,
+      metrics_lib.StepMetrics("train"), augmenter=None,
       jit_compile=False, first_bad_step=tf.Variable(-1, dtype=tf.int64),
       step=tf.Variable(0, dtype=tf.int64), grad_norms=grad_norms)
   return tf.function(step)
@@ -58,7 +59,7 @@ def test_deep_sigmoid_net_shows_vanishing_gradients_relu_does_not(
     keras.utils.set_random_seed(0)
     model = models.build_model("deep10", input_shape=(28, 28, 1),
                                num_classes=24, activation=activation)
-    norms = steps_lib.GradNorms(model.trainable_variables)
+    norms = metrics_lib.GradNorms(model.trainable_variables)
     step = _train_step(model, keras.optimizers.SGD(0.01), grad_norms=norms)
     for _ in range(3):
       step(images, labels)
@@ -76,7 +77,7 @@ def test_grad_norms_are_those_of_the_gradients():
   model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2,
                                                                   name="a"),
                             keras.layers.Dense(2, name="b")])
-  norms = steps_lib.GradNorms(model.trainable_variables)
+  norms = metrics_lib.GradNorms(model.trainable_variables)
   assert norms.names == ["a", "b"]
   grads = [tf.fill(v.shape, 2.0) for v in model.trainable_variables]
   computed = norms.compute(grads).numpy()

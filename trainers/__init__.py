@@ -1,13 +1,32 @@
-"""Trainers: absl entry points, the shared training loop, models, and tools.
+"""Trainers: the commands at the top, the library below them by concern.
 
-Entry points (each `python -m ...`):
-  trainers.asl            train a Sign Language MNIST classifier
-  trainers.cats_dogs      train a cats/dogs (or any image-folder) classifier
-  trainers.predict        classes for photos, from an exported model
-  trainers.evaluate       accuracy, per-class precision/recall, confusion matrix
-  trainers.visualize      conv filters, feature maps and training curves
-  trainers.compare        several runs side by side: curves and a table
-  trainers.sample_images  a few dataset images as PNG files, to try predict on
-  trainers.launch_local   N multi-worker processes on this machine
-  trainers.configs        the shipped flagfiles and where they are installed
+Commands (each `python -m trainers.<name>`; `--help` lists its flags):
+  asl            train a Sign Language MNIST classifier
+  cats_dogs      train a cats/dogs (or any photo-folder) classifier
+  predict        classes for photos, from a run's export
+  evaluate       accuracy, per-class precision/recall, confusion matrix
+  visualize      conv filters, feature maps and training curves of a run
+  compare        several runs side by side: curves and a table
+  sample_images  a few dataset images as PNG files, to try predict on
+  launch_local   N multi-worker processes on this machine
+  configs        the shipped flagfiles (`configs/*.flags`) and their paths
+
+The library, one hop from here:
+  command_line/  the configuration (`Config`, every option once, no
+                 TensorFlow), the flags derived from it, and the contract
+                 every command follows (one-line errors, exit statuses)
+  training/      `train_and_evaluate`: the controller and the actions at its
+                 boundaries, the compiled steps, metrics, the checkpointed
+                 state, the data spec, precise BN, health checks, stop
+                 signals, tf.distribute
+  run_dir/       the run directory: its files, the export, TensorBoard
+                 summaries, plots
+  analysis/      what is done with a finished run: evaluation, inference on
+                 photos, introspection of filters and feature maps,
+                 comparison of runs
+  models/        the model registry and the model families
+
+Layering runs one way: `tfds_builders` <- `asl_pipeline` <- `trainers`;
+what every layer needs (the quiet console, files written whole, safe image
+decoding) is in `tfds_builders.common`.
 """

@@ -37,7 +37,8 @@ def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
   try:
-    model, config = workdir_lib.load_run(_MODEL.value)
+    run = workdir_lib.load_run(_MODEL.value)
+    model, config = run.load_model(), run.config
   except FileNotFoundError as e:
     raise app.UsageError(f"--model: {e}") from None
   data_dir = _DATA_DIR.value or config.data_dir
@@ -48,8 +49,8 @@ def main(argv: Sequence[str]) -> None:
   matrix = evaluation.confusion_matrix(model, dataset, info.num_classes)
   print(f"{config.dataset} {_SPLIT.value}, model {_MODEL.value}")
   print(evaluation.report(matrix, info.class_names))
-  out = pathlib.Path(_OUT.value or pathlib.Path(_MODEL.value) /
-                     f"confusion_{_SPLIT.value.replace('/', '_')}.png")
+  out = pathlib.Path(_OUT.value or workdir_lib.confusion_png(_MODEL.value,
+                                                            _SPLIT.value))
   plots.plot_confusion(matrix, info.class_names, out,
                        f"{config.dataset} {_SPLIT.value}")
   print(f"Confusion matrix: {out}")

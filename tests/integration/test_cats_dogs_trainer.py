@@ -9,7 +9,7 @@ from PIL import Image
 
 from tests import helpers
 from trainers import cats_dogs
-from trainers import compare
+from trainers.analysis import comparison
 from trainers.command_line import flags as trainer_flags
 from trainers.training import loop
 
@@ -49,7 +49,7 @@ def test_trains_predicts_and_compares(cats_dogs_data_dir, tmp_path):
   label = answer.get("label") or answer["predictions"][0]["label"]
   assert label in ("cat", "dog")
 
-  paths = compare.compare(workdirs, tmp_path / "comparison")
+  paths = comparison.compare(workdirs, tmp_path / "comparison")
   table = paths["markdown"].read_text()
   assert "| simple_cnn | simple_cnn | 2 |" in table
   assert "deep10 (activation=relu)" in table

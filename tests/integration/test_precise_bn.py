@@ -82,9 +82,8 @@ _MIRRORED = textwrap.dedent("""
     two.set_weights(one.get_weights())
     x = np.random.default_rng(0).random((128, 28, 28, 1), np.float32)
     batches = lambda size: tf.data.Dataset.from_tensor_slices(x).batch(size)
-    precise_bn.recompute_batchnorm_statistics(one, batches(16), 8)
-    precise_bn.recompute_batchnorm_statistics(two, batches(32), 4,
-                                              strategy=strategy)
+    precise_bn.PreciseBatchNorm(one)(batches(16), 8)
+    precise_bn.PreciseBatchNorm(two, strategy=strategy)(batches(32), 4)
     out = {}
     for name in ("bn1", "bn2", "bn3"):
       for stat in ("moving_mean", "moving_variance"):

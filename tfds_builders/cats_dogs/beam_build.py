@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import collections
 import json
-import uuid
 
 from absl import logging
 import apache_beam as beam
 from etils import epath
 
 from tfds_builders.cats_dogs import folder_source
+from tfds_builders.common import files
 from tfds_builders.common import image_files
 
 # Skipped files named in the metadata per reason, the first in listing order;
@@ -45,13 +45,6 @@ def listing_path(workdir: epath.Path, split: str) -> epath.Path:
 def summary_path(workdir: epath.Path, split: str) -> epath.Path:
   """Where the workers' tallies of a split are written."""
   return workdir / f"cats_dogs-{split}.summary.json"
-
-
-def _write_whole(path: epath.Path, text: str) -> None:
-  """Writes `text` under a temporary name, then renames it into place."""
-  tmp = path.with_name(f"{path.name}.tmp-{uuid.uuid4().hex}")
-  tmp.write_text(text, encoding="utf-8")
-  tmp.replace(path)
 
 
 class CheckImages(beam.PTransform):
@@ -82,7 +75,7 @@ class CheckImages(beam.PTransform):
     # description, which cluster runners cap at a few megabytes; a listing of
     # a million photos is a hundred. Each line carries the file's place in
     # the listing, so that skipped files are reported in listing order.
-    _write_whole(self._listing, "".join(
+    files.write_text(self._listing, "".join(
         json.dumps([index, entry.key, str(entry.path), entry.label]) + "\n"
         for index, entry in enumerate(source.entries)))
 
@@ -148,7 +141,7 @@ class _CheckImage(beam.DoFn):
 def _write_summary(counts: dict[str, int], path: str,
                    first_skipped: dict[str, list[tuple[int, str]]]) -> None:
   """Writes one split's tallies as JSON (see `read_summary`)."""
-  _write_whole(epath.Path(path), json.dumps({
+  files.write_text(epath.Path(path), json.dumps({
       "counts": counts,
       "skipped": {reason: [key for _, key in sorted(firsts)]
                   for reason, firsts in first_skipped.items()},

@@ -11,8 +11,8 @@ that copy a validation or test example:
 
 from tfds_builders.report.dataset_report import analyze
 from tfds_builders.report.dataset_report import write_report
-from tfds_builders.report.filtering import drop_keys
-from tfds_builders.report.filtering import select_keys
+from tfds_builders.common.example_ids import drop_keys
+from tfds_builders.common.example_ids import select_keys
 from tfds_builders.report.leaks import cross_split_duplicate_keys
 
 __all__ = ["analyze", "cross_split_duplicate_keys", "drop_keys",

@@ -12,6 +12,8 @@ import tensorflow_datasets as tfds
 from tfds_builders.report import counting
 from tfds_builders.report import leaks
 from tfds_builders.report import reading
+from tfds_builders.common import example_ids
+from tfds_builders.common import files
 from tfds_builders.report import rendering
 
 SAMPLES_PER_CLASS = 4
@@ -37,7 +39,7 @@ def _file_names(builder, found: leaks.Duplicates) -> dict[str, str]:
   for split in sorted({str(fp.split[i]) for i in wanted}):
     keys = {fp.key[i] for i in wanted if fp.split[i] == split}
     ds = reading.read(builder, split, decode=False)
-    for key, name in reading.filtering.select_keys(ds, keys).map(
+    for key, name in example_ids.select_keys(ds, keys).map(
         lambda e: (e["tfds_id"], e["file_name"])).as_numpy_iterator():
       names[key.decode()] = name.decode()
   return names
@@ -145,6 +147,6 @@ def write_report(name: str, out: str | pathlib.Path, *,
   elif (out / rendering.PAIRS_PNG).exists():
     (out / rendering.PAIRS_PNG).unlink()  # From an earlier report.
   facts["figures"] = figures
-  rendering.write_json(out / "report.json", facts)
-  rendering.write_text(out / "report.md", markdown.render(facts))
+  files.write_json(out / "report.json", facts)
+  files.write_text(out / "report.md", markdown.render(facts))
   return facts

@@ -132,7 +132,7 @@ def cross_split_duplicate_keys(name: str, *, data_dir: str | None = None,
   """The training examples that duplicate an example of another split.
 
   Duplicates are exact (equal pixels) or near (see the module docstring).
-  Feed the result to `filtering.drop_keys` (or to a pipeline's
+  Feed the result to `tfds_builders.common.example_ids.drop_keys` (or to a pipeline's
   `exclude_ids=`) to train without them.
 
   Args:

@@ -10,7 +10,7 @@ import tensorflow_datasets as tfds
 
 # Registers this package's builders, so `tfds.builder(name)` finds them.
 import tfds_builders  # pylint: disable=unused-import
-from tfds_builders.report import filtering
+from tfds_builders.common import example_ids
 from tfds_builders.report import hashing
 
 
@@ -98,7 +98,7 @@ def images(builder: tfds.core.DatasetBuilder, split: str,
   if not keys:
     return {}
   channels = builder.info.features["image"].shape[-1]
-  ds = filtering.select_keys(read(builder, split, decode=False), keys)
+  ds = example_ids.select_keys(read(builder, split, decode=False), keys)
   ds = ds.map(lambda example: (example["tfds_id"], tf.io.decode_image(
       example["image"], channels=channels or 0, expand_animations=False)))
   return {key.decode(): image for key, image in ds.as_numpy_iterator()}

@@ -1,17 +1,13 @@
-"""The report's files: report.md, report.json and its PNG figures.
+"""The report's PNG figures: class balance, samples, near duplicates.
 
-Every file is written under a temporary name and renamed into place, so a
-report directory never holds a half-written file.
+Each is written whole (`tfds_builders.common.files`), so a report directory
+never holds a half-written file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-import json
-import os
 import pathlib
-import tempfile
-from typing import Any
 
 import matplotlib
 
@@ -20,46 +16,20 @@ matplotlib.use("Agg")  # Files only: no display needed.
 from matplotlib import pyplot as plt
 import numpy as np
 
+from tfds_builders.common import files
+
 BALANCE_PNG = "class_balance.png"
 SAMPLES_PNG = "samples.png"
 PAIRS_PNG = "near_duplicates.png"
 
 
-def _replace_into(path: pathlib.Path, write) -> pathlib.Path:
-  """Calls `write(temp_path)`, then renames the temp file to `path`."""
-  fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-  os.close(fd)
-  try:
-    write(temp)
-    # mkstemp makes the file private; a report is for everyone to read.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temp, 0o666 & ~umask)
-    os.replace(temp, path)
-  except BaseException:
-    os.unlink(temp)
-    raise
-  return path
-
-
-def write_text(path: pathlib.Path, text: str) -> pathlib.Path:
-  """Writes `text` whole or not at all."""
-  def write(temp):
-    with open(temp, "w", encoding="utf-8") as f:
-      f.write(text)
-  return _replace_into(path, write)
-
-
-def write_json(path: pathlib.Path, data: Mapping[str, Any]) -> pathlib.Path:
-  return write_text(path, json.dumps(data, indent=2) + "\n")
-
-
 def _save(fig, path: pathlib.Path) -> pathlib.Path:
   try:
-    return _replace_into(
-        path, lambda temp: fig.savefig(temp, format="png", dpi=100))
+    with files.atomic_path(path) as tmp:
+      fig.savefig(tmp, format="png", dpi=100)
   finally:
     plt.close(fig)
+  return path
 
 
 def _show(ax, image: np.ndarray, title: str) -> None:

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfds_builders.common import files
 from trainers.run_dir import export
 from trainers.analysis import inference
 from trainers.run_dir import plots
@@ -104,8 +105,7 @@ def write_pictures(workdir: str | pathlib.Path,
     written.append(plots.plot_feature_maps(
         maps, out_dir / f"feature_maps_{name}.png",
         f"{name}: {len(maps)} feature maps of {pathlib.Path(image_path).name}"))
-  history = workdir_lib.read_json(workdir / workdir_lib.METRICS).get(
-      "history")
+  history = files.read_json(workdir / workdir_lib.METRICS).get("history")
   if history:
     written.append(plots.plot_curves(history, out_dir / "curves.png"))
   return written

@@ -30,12 +30,6 @@ from trainers.models import photo_nets
 
 ModelBuilder = Callable[..., keras.Model]
 
-# The built-in models of each trainer, by dataset, in `--help` order.
-FAMILIES: dict[str, tuple[str, ...]] = {
-    "sign_language_mnist": tuple(letter_nets.MODELS),
-    "cats_dogs": tuple(photo_nets.MODELS),
-}
-
 _REGISTRY: dict[str, ModelBuilder] = {**letter_nets.MODELS, **photo_nets.MODELS}
 
 # Saved models name this layer; re-exported for code that builds its own.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 import math
-import os
 import pathlib
 from typing import Any
 
@@ -19,23 +18,11 @@ matplotlib.use("Agg")
 from matplotlib import pyplot as plt
 import numpy as np
 
+from tfds_builders.common import files
 from trainers.training import history as history_lib
 
 # Diverging: weights below and above zero in opposite hues, zero white.
 FILTER_CMAP = "RdBu_r"
-
-def best_epoch(history: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-  """The record of the best validated epoch (`trainers.training.history.best`).
-
-  Args:
-    history: `metrics.json`'s "history" records.
-
-  Returns:
-    That record, or None when no epoch was validated.
-  """
-  best = history_lib.best(history)
-  return best if best and best.get("val_accuracy") is not None else None
-
 
 def plot_curves(history: Sequence[Mapping[str, Any]],
                 path: str | pathlib.Path) -> pathlib.Path:
@@ -55,7 +42,9 @@ def plot_curves(history: Sequence[Mapping[str, Any]],
   if not history:
     raise ValueError("No epochs in the history; nothing to plot.")
   epochs = [h["epoch"] for h in history]
-  best = best_epoch(history)
+  best = history_lib.best(history)
+  if best is not None and best.get("val_accuracy") is None:
+    best = None  # Nothing was validated: no epoch to mark.
   fig, axes = plt.subplots(1, 2, figsize=(10, 4))
   for ax, metric in zip(axes, ("loss", "accuracy")):
     ax.plot(epochs, [h[f"train_{metric}"] for h in history], "o-",
@@ -251,16 +240,14 @@ def plot_confusion(matrix: np.ndarray, class_names: Sequence[str],
 
 
 def _save(fig, path) -> pathlib.Path:
-  """Writes `fig` whole (temp file, then rename) and closes it."""
+  """Writes `fig` whole (`files.atomic_path`) and closes it."""
   path = pathlib.Path(path)
   path.parent.mkdir(parents=True, exist_ok=True)
   if fig.get_layout_engine() is None:
     fig.tight_layout()
-  partial = path.with_name(f".{path.name}.partial")
   try:
-    fig.savefig(partial, dpi=110, format=path.suffix.lstrip(".") or "png")
-    os.replace(partial, path)
+    with files.atomic_path(path) as tmp:
+      fig.savefig(tmp, dpi=110, format=path.suffix.lstrip(".") or "png")
   finally:
     plt.close(fig)
-    partial.unlink(missing_ok=True)
   return path

@@ -11,12 +11,12 @@ A workdir holds:
   model.keras      the final (best) model
   export/          SavedModel taking any photo (see `trainers.run_dir.export`)
   curves.png       loss and accuracy per epoch
+  confusion_<split>.png  `trainers.evaluate`'s confusion matrix of a split
 
-Every file is written whole or not at all: to a temporary name in the same
-directory, then renamed over the old one, so a run killed at any moment
-leaves the previous version or the new one. `export/`, a directory, is
-swapped in two renames; `find_export` finds the complete one even if a kill
-fell between them.
+Every file is written whole or not at all (`tfds_builders.common.files`), so
+a run killed at any moment leaves the previous version or the new one.
+`export/`, a directory, is swapped in two renames; `find_export` finds the
+complete one even if a kill fell between them.
 
 This module is the only one that knows these names; the trainer, `predict`,
 `evaluate`, `visualize` and `compare` all read a run through it.
@@ -24,13 +24,13 @@ This module is the only one that knows these names; the trainer, `predict`,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-import contextlib
-import json
+import dataclasses
 import os
 import pathlib
-import shutil
 from typing import Any
+
+from tfds_builders.common import files
+from trainers.command_line import config as config_lib
 
 CONFIG = "config.json"
 METRICS = "metrics.json"
@@ -40,71 +40,12 @@ LOGS = "logs"
 MODEL = "model.keras"
 EXPORT = "export"
 CURVES = "curves.png"
+# Written by `trainers.evaluate`, one per evaluated split.
+CONFUSION = "confusion_{split}.png"
 # Where the previous export waits while the new one is renamed in.
-_OLD_EXPORT = "export.old"
+OLD_EXPORT = "export.old"
 
 PathLike = str | os.PathLike
-
-
-def read_json(path: PathLike) -> dict[str, Any]:
-  """A JSON file's contents, or {} if it does not exist."""
-  path = pathlib.Path(path)
-  return json.loads(path.read_text()) if path.exists() else {}
-
-
-def write_json(path: PathLike, value: Any) -> None:
-  """Writes `value` as indented JSON, whole or not at all."""
-  with atomic_file(path) as tmp:
-    tmp.write_text(json.dumps(value, indent=2) + "\n")
-
-
-@contextlib.contextmanager
-def atomic_file(path: PathLike) -> Iterator[pathlib.Path]:
-  """Yields a temporary path to write; renames it to `path` on success.
-
-  The temporary file sits beside `path` (one file system, so the rename is
-  atomic) and ends with its name (Keras and Matplotlib choose the format by
-  the suffix). On an exception it is removed and `path` is left as it was.
-
-  Args:
-    path: The file to (re)write.
-
-  Yields:
-    The path to write to.
-  """
-  path = pathlib.Path(path)
-  tmp = _tmp_name(path)
-  try:
-    yield tmp
-    _fsync(tmp)
-    os.replace(tmp, path)
-  finally:
-    if tmp.exists():
-      tmp.unlink()
-
-
-def replace_dir(path: PathLike, write: Callable[[pathlib.Path], Any]) -> None:
-  """Writes a directory with `write(tmp_dir)`, then swaps it in for `path`.
-
-  Args:
-    path: The directory to (re)write.
-    write: Fills the temporary directory it is given (which does not exist
-      yet).
-  """
-  path = pathlib.Path(path)
-  tmp = _tmp_name(path)
-  old = path.with_name(_OLD_EXPORT if path.name == EXPORT else
-                       f"{path.name}.old")
-  shutil.rmtree(tmp, ignore_errors=True)
-  try:
-    write(tmp)
-    if path.exists():
-      shutil.rmtree(old, ignore_errors=True)
-      os.replace(path, old)
-    os.replace(tmp, path)
-    shutil.rmtree(old, ignore_errors=True)
-  finally:
-    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def find_export(model: PathLike) -> pathlib.Path:
@@ -122,7 +63,7 @@ def find_export(model: PathLike) -> pathlib.Path:
   model = pathlib.Path(model)
   if (model / "saved_model.pb").exists():
     return model
-  for name in (EXPORT, _OLD_EXPORT):
+  for name in (EXPORT, OLD_EXPORT):
     if (model / name / "saved_model.pb").exists():
       return model / name
   return model / EXPORT
@@ -140,7 +81,6 @@ def read_config(workdir: PathLike):
   Raises:
     FileNotFoundError: there is no config.json, naming the directory.
   """
-  from trainers.command_line import config as config_lib  # pylint: disable=g-import-not-at-top
   return config_lib.Config.from_json(_run_file(workdir, CONFIG).read_text())
 
 
@@ -150,7 +90,42 @@ def read_metrics(workdir: PathLike) -> dict[str, Any]:
   Raises:
     FileNotFoundError: there is none, naming the directory.
   """
-  return read_json(_run_file(workdir, METRICS))
+  return files.read_json(_run_file(workdir, METRICS))
+
+
+def check_resumable(config: config_lib.Config, workdir: PathLike) -> None:
+  """Refuses, before any work, a workdir that cannot hold this run.
+
+  Args:
+    config: The `Config` about to train in `workdir`.
+    workdir: The run directory.
+
+  Raises:
+    ConfigError: `workdir` is a file, or it holds a run whose checkpoints
+      were made with another value of a FIXED field (each named with both
+      values).
+  """
+  workdir = pathlib.Path(workdir)
+  if workdir.exists() and not workdir.is_dir():
+    raise config_lib.ConfigError(f"--workdir={workdir} is a file, not a "
+                                 "directory.")
+  path = workdir / CONFIG
+  if not path.exists() or not (workdir / CHECKPOINTS).exists():
+    return
+  conflicts = config.resume_conflicts(config_lib.Config.from_json(
+      path.read_text()))
+  if conflicts:
+    raise config_lib.ConfigError(
+        f"{workdir} holds a run this command cannot resume:\n  "
+        + "\n  ".join(conflicts)
+        + "\nUse another --workdir for a new run, or drop those flags.")
+
+
+def confusion_png(workdir: PathLike, split: str) -> pathlib.Path:
+  """Where `trainers.evaluate` draws the confusion matrix of `split`."""
+  # One file in the workdir, whatever the split string holds.
+  return pathlib.Path(workdir) / CONFUSION.format(
+      split=split.replace("/", "_"))
 
 
 def _run_file(workdir: PathLike, name: str) -> pathlib.Path:
@@ -179,19 +154,45 @@ def load_model(workdir: PathLike):
   return keras.saving.load_model(str(path), safe_mode=True)
 
 
-def load_run(workdir: PathLike):
-  """A finished run's model and the config it was trained with.
+@dataclasses.dataclass(frozen=True)
+class Run:
+  """A run read back from its workdir.
+
+  Attributes:
+    path: The workdir.
+    config: The `Config` it was trained with.
+    metrics: Its metrics.json.
+  """
+
+  path: pathlib.Path
+  config: config_lib.Config
+  metrics: dict[str, Any]
+
+  @property
+  def name(self) -> str:
+    """The workdir's own name, which names the run in tables."""
+    return self.path.resolve().name
+
+  def load_model(self):
+    """The run's `model.keras` (see `load_model`)."""
+    return load_model(self.path)
+
+
+def load_run(workdir: PathLike) -> Run:
+  """Reads the config and metrics a trainer left in `workdir`.
 
   Args:
     workdir: A trainer's --workdir.
 
   Returns:
-    `(keras.Model, trainers.command_line.config.Config)`.
+    The run; its model loads on demand (`Run.load_model`).
 
   Raises:
-    FileNotFoundError: the run has no saved model (or config) yet.
+    FileNotFoundError: naming the missing file, if the run never finished
+      an epoch.
   """
-  return load_model(workdir), read_config(workdir)
+  return Run(pathlib.Path(workdir), read_config(workdir),
+             read_metrics(workdir))
 
 
 def print_outputs(workdir: pathlib.Path) -> None:
@@ -209,15 +210,3 @@ def print_outputs(workdir: pathlib.Path) -> None:
        "extend (e.g. more --epochs)")):
     if (workdir / name.rstrip("/")).exists():
       print(f"  {name:<16} {what}")
-
-
-def _tmp_name(path: pathlib.Path) -> pathlib.Path:
-  # Hidden, unique to this process, and ending with the final name.
-  return path.with_name(f".tmp-{os.getpid()}-{path.name}")
-
-
-def _fsync(path: pathlib.Path) -> None:
-  # Data on disk before the rename makes it visible: after a power loss the
-  # new name never points at an empty file.
-  with open(path, "rb") as f:
-    os.fsync(f.fileno())

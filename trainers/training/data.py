@@ -147,50 +147,34 @@ class DataSpec:
         seed=c.seed, cache=False, exclude_ids=self.exclude_ids,
         shuffle_buffer=num_batches * c.batch_size)
 
-  def service_epoch(self, batch_size: int, seed: int) -> tf.data.Dataset:
+  def service_epoch(self, batch_size: int) -> tf.data.Dataset:
     """One shuffled pass over the train split, to be produced by a service.
 
     The tf.data service's "distributed_epoch" mode hands the source's
     splits to its workers, so that together they visit every example once
-    per pass. That needs a finite dataset: the endless `train_dataset`
-    would keep the workers producing (and unable to stop) after the
-    trainer left. So the service gets one pass, and the trainer repeats the
-    service's output, each repetition being a new pass of the same job.
-    Each service worker batches its own share and drops its own partial
-    batch (static shapes for the compiled step), so a pass may skip up to
-    `batch_size - 1` examples per service worker; which ones changes with
-    every pass, because a pass is shuffled anew on each worker.
+    per pass. That needs a finite dataset: an endless one would keep the
+    workers producing (and unable to stop) after the trainer left. So the
+    service gets one pass, and the trainer repeats the service's output,
+    each repetition being a new pass of the same job. Each service worker
+    batches its own share and drops its own partial batch (static shapes
+    for the compiled step), so a pass may skip up to `batch_size - 1`
+    examples per service worker; which ones changes with every pass.
 
     Args:
       batch_size: Examples per batch (the per-replica batch).
-      seed: Seed of the pipeline augmentation (`--augment=pipeline`).
 
     Returns:
       Finite `(images, labels)` batches, augmented if `--augment=pipeline`.
     """
     c = self.config
-    # eval_dataset is the public one-pass reader (decoded, resized, cached,
-    # float); unbatched, it is the split's examples in file order.
-    # Without the length assertion: each service worker reads only part.
-    ds = asl_pipeline.eval_dataset(
-        c.dataset, batch_size=max(batch_size, 256), split=c.train_split,
-        data_dir=c.data_dir, image_size=c.image_size,
-        assert_cardinality=False).unbatch()
     # Unseeded: a seeded shuffle would replay one order on every pass, each
-    # pass being a fresh instance of this graph on a service worker.
-    ds = ds.shuffle(_SERVICE_SHUFFLE_BUFFER)
-    # Static batch shape, as in train_dataset.
-    ds = ds.batch(batch_size, drop_remainder=True)
-    if c.augment == "pipeline":
-      # Augmented where it is produced: on the service's CPU workers.
-      # Stateless seeds from the batch index, as train_dataset does: a
-      # dataset sent to the service must not hold a stateful RNG variable.
-      augmenter = asl_pipeline.make_augmenter(seed=seed)
-      ds = ds.enumerate().map(
-          lambda i, batch: (augmenter.augment(batch[0], tf.stack(
-              [tf.constant(seed, tf.int64), i])), batch[1]),
-          num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    # pass being a fresh instance of this graph on a service worker. Without
+    # the length assertion: each service worker reads only part.
+    return asl_pipeline.train_dataset(
+        c.dataset, batch_size=batch_size, split=c.train_split,
+        data_dir=c.data_dir, image_size=c.image_size, augment=c.augment,
+        seed=None, repeat=False, shuffle_buffer=_SERVICE_SHUFFLE_BUFFER,
+        assert_cardinality=False)
 
   def eval(self, split: str) -> tf.data.Dataset:
     """One pass over `split` in eval batches."""
@@ -235,7 +219,7 @@ def train_iterator(spec: DataSpec, strategy: tf.distribute.Strategy | None,
     # No input_context sharding here: the service's distributed_epoch mode
     # already splits each pass among its workers and the job's consumers.
     served = asl_pipeline.service.distribute(
-        spec.service_epoch(batch, seed), c.data_service, job_name=job_name)
+        spec.service_epoch(batch), c.data_service, job_name=job_name)
     # Each repetition is a new pass of the same job (see service_epoch).
     return served.repeat().prefetch(tf.data.AUTOTUNE)
 

@@ -199,7 +199,7 @@ def checkpoint_dir_for_worker(workdir: str,
   Under `MultiWorkerMirroredStrategy` every worker must take part in saving
   (saving runs collective ops), but only the chief's files are kept: the
   others write to a temporary directory of their own, which
-  `remove_worker_checkpoint_dir` deletes after each save.
+  `remove_worker_checkpoint_dir` deletes when the run ends.
 
   Args:
     workdir: The checkpoint directory of the run.

@@ -9,7 +9,7 @@ before its checkpoint replaces the last good one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 import math
 from typing import Any
 

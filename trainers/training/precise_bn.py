@@ -222,26 +222,6 @@ class PreciseBatchNorm:
       variable.assign(value)
 
 
-def recompute_batchnorm_statistics(
-    model: keras.Model, batches: Batches, num_batches: int, *,
-    strategy: tf.distribute.Strategy | None = None,
-    preprocess: Callable[[tf.Tensor], tf.Tensor] | None = None) -> int:
-  """One-off precise BN: see `PreciseBatchNorm` (which traces only once).
-
-  Args:
-    model: A built Keras model.
-    batches: Training batches, a dataset or an iterator.
-    num_batches: How many to average over.
-    strategy: The model's strategy; None for the current one.
-    preprocess: Applied to the images before the model.
-
-  Returns:
-    The number of batch norms updated (0: the model has none).
-  """
-  return PreciseBatchNorm(model, strategy=strategy,
-                          preprocess=preprocess)(batches, num_batches)
-
-
 @contextlib.contextmanager
 def _batch_statistics_mode(layers):
   """Makes `layers` normalize with, and store, their batch statistics.

@@ -1,0 +1,349 @@
+"""What the loop does at its boundaries, one concern per object.
+
+As Orbit's controller calls actions between `train(num_steps)` calls, the
+loop (`trainers.training.loop`) runs its compiled calls and, between them
+and at the end of each epoch, calls these: checkpoints, TensorBoard
+summaries, the non-finite-loss and divergence checks, precise BN, the best
+weights and early stopping, the metrics file, the progress display, and the
+final test and export. None of them runs inside a compiled function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+import pathlib
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from tfds_builders.common import files
+from trainers.run_dir import export
+from trainers.run_dir import plots
+from trainers.run_dir import summaries
+from trainers.run_dir import workdir as workdir_lib
+from trainers.training import health
+from trainers.training import history as history_lib
+from trainers.training import precise_bn
+from trainers.training import stop_signals
+from trainers.training.data import DataSpec
+from trainers.training.state import TrainState
+
+History = list[dict[str, Any]]
+# Checkpoints kept: the newest few, so a bad last one still has a fallback.
+MAX_TO_KEEP = 3
+
+
+class Checkpoints:
+  """Epoch-end, every-N-steps and on-signal checkpoints, and resuming."""
+
+  def __init__(self, state: TrainState, out: pathlib.Path,
+               every_steps: int):
+    """Prepares saving into `out/checkpoints`.
+
+    Args:
+      state: What is saved.
+      out: Where this process writes (a non-chief's temporary directory
+        under a multi-worker strategy).
+      every_steps: Also save every this many global steps; 0 only at epoch
+        ends.
+    """
+    self.state = state
+    self.every_steps = every_steps
+    self.manager = tf.train.CheckpointManager(
+        state.checkpoint, str(out / workdir_lib.CHECKPOINTS),
+        max_to_keep=MAX_TO_KEEP)
+
+  @property
+  def latest(self) -> str | None:
+    return self.manager.latest_checkpoint
+
+  def restore(self, workdir: pathlib.Path) -> str | None:
+    """Restores the newest checkpoint of the run in `workdir`, if any.
+
+    Every worker of a cluster resumes from the chief's checkpoints.
+
+    Returns:
+      The checkpoint restored, or None for a new run.
+    """
+    latest = tf.train.latest_checkpoint(
+        str(workdir / workdir_lib.CHECKPOINTS))
+    if latest is not None:
+      self.state.checkpoint.restore(latest).assert_existing_objects_matched()
+    return latest
+
+  def steps_to_next_save(self, global_step: int) -> int | None:
+    """Steps until the next every-N-steps save, or None when there is none.
+
+    The loop ends its compiled calls there, so that the saved step is
+    exactly a multiple of N.
+    """
+    if not self.every_steps:
+      return None
+    return self.every_steps - global_step % self.every_steps
+
+  def after_steps(self, global_step: int, epoch_done: bool) -> None:
+    """Saves on an every-N-steps boundary (the epoch end saves anyway)."""
+    if (self.every_steps and not epoch_done
+        and global_step % self.every_steps == 0):
+      self.save()
+
+  def save(self) -> str:
+    return self.manager.save(checkpoint_number=self.state.global_step)
+
+  def stop(self, stop: stop_signals.StopRequest, epoch: int, done: int,
+           steps: int) -> None:
+    """Saves the current step after a signal, then stops the run.
+
+    Raises:
+      trainers.training.stop_signals.Stopped: always, with the message.
+    """
+    path = self.save()
+    message = (f"Stopped by {stop.signal_name} at epoch {epoch}, step {done} "
+               f"of {steps} (global step {self.state.global_step}); saved "
+               f"{path}. Rerun the same command to continue from there.")
+    print("\n" + message)
+    raise stop_signals.Stopped(message, stop.exit_code)
+
+
+class Health:
+  """Stops a run whose loss went non-finite, or that diverged."""
+
+  def __init__(self, state: TrainState, data: DataSpec, learning_rate: float,
+               checkpoints: Checkpoints):
+    self.state = state
+    self.data = data
+    self.learning_rate = learning_rate  # Named as the likely cause.
+    self.checkpoints = checkpoints
+
+  def after_steps(self, epoch: int) -> None:
+    """Checks the in-graph sentinel of a NaN or infinite loss.
+
+    Raises:
+      FloatingPointError: naming the epoch and step of the first bad loss
+        and the last good checkpoint, which stays in place.
+    """
+    bad = int(self.state.first_bad_step.numpy())
+    if bad < 0:
+      return
+    steps = self.data.steps_per_epoch
+    latest = self.checkpoints.latest
+    raise FloatingPointError(
+        f"The training loss became NaN or infinite at epoch {epoch}, step "
+        f"{bad - (epoch - 1) * steps} of {steps} (global step {bad}). "
+        + (f"The last good checkpoint is {latest}; a rerun with the same "
+           "--workdir resumes from it. " if latest else
+           "No checkpoint was written yet. ")
+        + "Try a lower --learning_rate, or check the data for bad values.")
+
+  def after_epoch(self, record: Mapping[str, Any]) -> None:
+    """Before the epoch's checkpoint can replace the last good one.
+
+    Raises:
+      trainers.training.health.DivergedError: see `health.check`.
+    """
+    health.check(record, self.data.num_classes, self.learning_rate,
+                 self.checkpoints.latest)
+
+
+class PreciseBatchNorm:
+  """Recomputes BatchNorm statistics for the weights as they are now.
+
+  With few steps an epoch, the moving averages (momentum 0.99: a memory of
+  ~100 steps) trail far behind the weights, and a model that has learned
+  validates at chance. Called before every validation, test and save. The
+  same un-augmented batches every time: the statistics are a function of
+  the weights alone, which keeps resumed runs exact.
+  """
+
+  def __init__(self, state: TrainState, data: DataSpec, num_batches: int,
+               strategy: tf.distribute.Strategy | None):
+    self.data = data
+    self.num_batches = min(num_batches, data.steps_per_epoch)
+    self.recompute = precise_bn.PreciseBatchNorm(state.model,
+                                                 strategy=strategy)
+
+  def __call__(self) -> None:
+    if not self.num_batches or not self.recompute.num_layers:
+      return
+    # A new dataset each time: a second pass over the same one would be
+    # shuffled anew, and a resumed run (whose first pass this is) would
+    # then compute other statistics than the uninterrupted run.
+    self.recompute(self.data.batchnorm_batches(self.num_batches),
+                   self.num_batches)
+
+
+class Summaries:
+  """TensorBoard: per-epoch scalars, and the first augmented inputs."""
+
+  def __init__(self, state: TrainState, logdir: pathlib.Path,
+               enabled: bool, num_images: int, seed: int,
+               strategy: tf.distribute.Strategy | None):
+    """Opens the writers (the chief's alone: other workers' numbers agree).
+
+    Args:
+      state: The run's state (learning rate, augmenter).
+      logdir: `WORKDIR/logs`.
+      enabled: False writes nothing (a non-chief worker).
+      num_images: Augmented training inputs to show; 0 for none.
+      seed: The run's seed, which the pictures' augmentation is drawn from.
+      strategy: The run's strategy, or None for one device.
+    """
+    self.state = state
+    self.num_images = num_images
+    self.seed = seed
+    self.strategy = strategy
+    self.writers = {name: tf.summary.create_file_writer(str(logdir / name))
+                    for name in ("train", "validation")} if enabled else {}
+
+  def inputs(self, images: tf.Tensor, epoch: int) -> None:
+    """Shows the first images a run trains on, as the model receives them."""
+    if not self.writers or not self.num_images:
+      return
+    if self.strategy is not None:
+      # The first replica's share is enough to look at.
+      images = self.strategy.experimental_local_results(images)[0]
+    shown = images[:self.num_images]
+    if self.state.augmenter is not None:
+      # An explicit seed: the run's augmenter state must not advance for a
+      # picture, or a resumed run would augment differently.
+      shown = self.state.augmenter.augment(
+          shown, tf.constant([self.seed, epoch], tf.int64))
+    with self.writers["train"].as_default():
+      summaries.image("augmented_inputs", shown, step=epoch)
+
+  def after_epoch(self, record: Mapping[str, Any]) -> None:
+    epoch = record["epoch"]
+    for split, writer in self.writers.items():
+      prefix = "train" if split == "train" else "val"
+      with writer.as_default():
+        for metric in ("loss", "accuracy"):
+          if f"{prefix}_{metric}" in record:
+            summaries.scalar(metric, record[f"{prefix}_{metric}"], epoch)
+        if split == "train":
+          summaries.scalar("learning_rate", self.state.learning_rate, epoch)
+          for layer, norm in record["grad_norms"].items():
+            summaries.scalar(f"grad_norm/{layer}", norm, epoch)
+      writer.flush()
+
+
+class BestWeights:
+  """Keeps the weights of the best validated epoch, for the final outputs."""
+
+  def __init__(self, model: keras.Model, out: pathlib.Path, enabled: bool):
+    """Prepares `out/best.weights.h5`.
+
+    Args:
+      model: Whose weights are kept.
+      out: Where this process writes.
+      enabled: False (no validation split) keeps the last weights instead.
+    """
+    self.model = model
+    self.path = out / workdir_lib.BEST_WEIGHTS
+    self.enabled = enabled
+
+  def after_epoch(self, history: Sequence[Mapping[str, Any]]) -> None:
+    if self.enabled and history_lib.best(history) is history[-1]:
+      with files.atomic_path(self.path) as tmp:
+        self.model.save_weights(str(tmp))
+
+  def restore(self) -> bool:
+    """Loads the best weights; False when there are none to load."""
+    if not (self.enabled and self.path.exists()):
+      return False
+    # Saved after validation, so with the statistics it was judged by.
+    self.model.load_weights(str(self.path))
+    return True
+
+
+class EarlyStopping:
+  """Stops after `patience` epochs without a better validation accuracy."""
+
+  def __init__(self, patience: int):
+    self.patience = patience
+
+  def should_stop(self, history: Sequence[Mapping[str, Any]]) -> bool:
+    return history_lib.patience_exhausted(history, self.patience)
+
+  def message(self, epoch: int) -> str:
+    return (f"Stopping early after epoch {epoch}: no better validation "
+            f"accuracy in {self.patience} epochs.")
+
+
+class Progress:
+  """The epoch's progress bar: steps done, running loss and accuracy."""
+
+  _METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+  def __init__(self, epoch: int, epochs: int, steps: int):
+    print(f"Epoch {epoch}/{epochs}")
+    self.steps = steps
+    self.bar = keras.utils.Progbar(steps, stateful_metrics=self._METRICS)
+
+  def update(self, done: int, values: Mapping[str, float]) -> None:
+    if done < self.steps:
+      self.bar.update(done, values=list(values.items()))
+
+  def end(self, record: Mapping[str, Any]) -> None:
+    values = [(k, record[f"train_{k}"]) for k in ("loss", "accuracy")]
+    values += [(k, record[k]) for k in ("val_loss", "val_accuracy")
+               if k in record]
+    self.bar.update(self.steps, values=values)
+
+
+def write_metrics(out: pathlib.Path, history: History,
+                  test: Mapping[str, float] | None = None) -> dict[str, Any]:
+  """Writes metrics.json (history, best epoch, test result) and returns it."""
+  metrics = {"history": history, "best": history_lib.best(history)}
+  if test is not None:
+    metrics["test"] = dict(test)
+  files.write_json(out / workdir_lib.METRICS, metrics)
+  return metrics
+
+
+class FinalOutputs:
+  """The end of a run: the best weights tested, saved, exported, plotted."""
+
+  def __init__(self, state: TrainState, data: DataSpec, workdir: pathlib.Path,
+               out: pathlib.Path, chief: bool):
+    self.state = state
+    self.data = data
+    self.workdir = workdir
+    self.out = out
+    self.chief = chief
+
+  def __call__(self, history: History,
+               evaluate: Callable[[tf.data.Dataset], dict[str, float]]
+               ) -> dict[str, Any]:
+    """Tests the model as it now is, and writes every output.
+
+    Args:
+      history: The run's epochs.
+      evaluate: One eval pass over a dataset.
+
+    Returns:
+      The contents of metrics.json.
+    """
+    best = history_lib.best(history)
+    if best and "val_accuracy" in best:
+      print(f"Best epoch: {best['epoch']} (validation accuracy "
+            f"{best['val_accuracy']:.4f}, loss {best['val_loss']:.4f}); "
+            "the outputs below hold its weights.")
+    test = None
+    if self.data.test_split:
+      test = evaluate(self.data.eval(self.data.test_split))
+      print(f"Test ({self.data.test_split}): loss {test['loss']:.4f}, "
+            f"accuracy {test['accuracy']:.4f}")
+    metrics = write_metrics(self.out, history, test)
+    model = self.state.model
+    with files.atomic_path(self.out / workdir_lib.MODEL) as tmp:
+      model.save(str(tmp))
+    files.replace_dir(
+        self.out / workdir_lib.EXPORT,
+        lambda tmp: export.export_model(model, tmp, self.data.class_names),
+        previous=self.out / workdir_lib.OLD_EXPORT)
+    if self.chief:
+      if history:
+        plots.plot_curves(history, self.workdir / workdir_lib.CURVES)
+      workdir_lib.print_outputs(self.workdir)
+    return metrics

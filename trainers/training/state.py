@@ -1,0 +1,171 @@
+"""What a training run is made of, and what its checkpoint holds.
+
+`TrainState.create` builds the model, the optimizer, the augmenter, the
+step counters and the running metrics under the run's strategy, and the
+`tf.train.Checkpoint` over all of them: a resumed run restores exactly this,
+so it continues where the killed one stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import contextlib
+import dataclasses
+
+import keras
+import tensorflow as tf
+
+import asl_pipeline
+from trainers import models
+from trainers.command_line import config as config_lib
+from trainers.training import metrics as metrics_lib
+from trainers.training.data import DataSpec
+
+# Settings beyond the learning rate, by optimizer: the course's SGD runs
+# with momentum. The names are `config_lib.OPTIMIZERS`, Keras's own.
+_OPTIMIZER_SETTINGS = {"sgd": {"momentum": 0.9}}
+
+
+@contextlib.contextmanager
+def dtype_policy(precision: str) -> Iterator[None]:
+  """Sets Keras's global dtype policy for the run, then restores it."""
+  previous = keras.config.dtype_policy()
+  keras.config.set_dtype_policy(precision)
+  try:
+    yield
+  finally:
+    keras.config.set_dtype_policy(previous)
+
+
+def make_optimizer(config: config_lib.Config) -> keras.optimizers.Optimizer:
+  """The optimizer `--optimizer` names, at `--learning_rate`."""
+  optimizer = keras.optimizers.get({
+      "class_name": config.optimizer,
+      "config": {"learning_rate": config.learning_rate,
+                 **_OPTIMIZER_SETTINGS.get(config.optimizer, {})}})
+  if config.precision == "mixed_float16":
+    # float16 gradients underflow: scale the loss up, and skip (and
+    # re-scale) steps whose gradients overflow. bfloat16 has float32's
+    # exponent range and needs none of this.
+    optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+  return optimizer
+
+
+def inner_optimizer(optimizer: keras.optimizers.Optimizer
+                    ) -> keras.optimizers.Optimizer:
+  """The optimizer a `LossScaleOptimizer` wraps, or `optimizer` itself."""
+  return getattr(optimizer, "inner_optimizer", optimizer)
+
+
+def seed_states(layer: keras.layers.Layer) -> dict[str, tf.Variable]:
+  """The state variable of every seed generator in `layer` and below.
+
+  Keras layers keep their random state (Dropout's, an augmenter's) in seed
+  generators that `tf.train.Checkpoint` does not find by itself. Keyed by
+  each layer's position and name, which a rebuilt model repeats.
+
+  Args:
+    layer: A model, or any layer (an augmenter).
+
+  Returns:
+    `{key: state variable}`.
+  """
+  states = {}
+  for index, sub in enumerate(layer._flatten_layers()):  # pylint: disable=protected-access
+    for i, generator in enumerate(getattr(sub, "_seed_generators", [])):
+      states[f"{index}_{sub.name}_{i}"] = generator.state
+  return states
+
+
+@dataclasses.dataclass
+class TrainState:
+  """Everything a run trains and checkpoints.
+
+  Attributes:
+    model: Maps [0, 1] images to class probabilities.
+    optimizer: Its optimizer (a `LossScaleOptimizer` under mixed_float16).
+    augmenter: Applied inside the train step (`--augment=device`), or None.
+    step: The global step: train steps taken so far.
+    epoch: Epochs completed.
+    first_bad_step: The global step of the first non-finite loss, or -1.
+    train_metrics: The epoch's running loss and accuracy.
+    eval_metrics: An evaluation pass's running loss and accuracy.
+    grad_norms: The epoch's per-layer gradient norms.
+    checkpoint: Over all of the above but the eval metrics.
+  """
+
+  model: keras.Model
+  optimizer: keras.optimizers.Optimizer
+  augmenter: asl_pipeline.Augmenter | None
+  step: tf.Variable
+  epoch: tf.Variable
+  first_bad_step: tf.Variable
+  train_metrics: metrics_lib.StepMetrics
+  eval_metrics: metrics_lib.StepMetrics
+  grad_norms: metrics_lib.GradNorms
+  checkpoint: tf.train.Checkpoint
+
+  @classmethod
+  def create(cls, config: config_lib.Config, data: DataSpec,
+             strategy: tf.distribute.Strategy) -> TrainState:
+    """Builds the state of a new run under `strategy`'s scope.
+
+    Args:
+      config: The run's config.
+      data: Its data spec (input shape, classes).
+      strategy: The strategy the model's variables are mirrored under.
+
+    Returns:
+      The state, with the model and optimizer built (so that a checkpoint
+      restores the optimizer's slots at once instead of deferring them).
+
+    Raises:
+      ConfigError: the model cannot be built with these options.
+    """
+    keras.utils.set_random_seed(config.seed)
+    with strategy.scope():
+      try:
+        model = models.build_model(
+            config.model, input_shape=data.input_shape,
+            num_classes=data.num_classes, **config.model_options)
+      except ValueError as e:
+        raise config_lib.ConfigError(f"--model={config.model}: {e}") from None
+      optimizer = make_optimizer(config)
+      optimizer.build(model.trainable_variables)
+      augmenter = None
+      if config.augment == "device":
+        augmenter = asl_pipeline.make_augmenter(seed=config.seed)
+      counter = lambda value: tf.Variable(value, dtype=tf.int64,
+                                          trainable=False)
+      step, epoch, first_bad_step = counter(0), counter(0), counter(-1)
+      train_metrics = metrics_lib.StepMetrics("train")
+      eval_metrics = metrics_lib.StepMetrics("eval")
+      grad_norms = metrics_lib.GradNorms(model.trainable_variables)
+    checkpointed = dict(
+        model=model, optimizer=optimizer, step=step, epoch=epoch,
+        train_metrics=train_metrics, grad_norms=grad_norms,
+        seed_states=seed_states(model))
+    if augmenter is not None:
+      checkpointed["augmenter_seeds"] = seed_states(augmenter)
+    return cls(model=model, optimizer=optimizer, augmenter=augmenter,
+               step=step, epoch=epoch, first_bad_step=first_bad_step,
+               train_metrics=train_metrics, eval_metrics=eval_metrics,
+               grad_norms=grad_norms,
+               checkpoint=tf.train.Checkpoint(**checkpointed))
+
+  @property
+  def global_step(self) -> int:
+    return int(self.step.numpy())
+
+  @property
+  def epochs_done(self) -> int:
+    return int(self.epoch.numpy())
+
+  @property
+  def learning_rate(self) -> float:
+    return float(tf.convert_to_tensor(
+        inner_optimizer(self.optimizer).learning_rate))
+
+  def set_learning_rate(self, value: float) -> None:
+    """Takes a changed `--learning_rate` over a restored checkpoint's."""
+    inner_optimizer(self.optimizer).learning_rate.assign(value)
