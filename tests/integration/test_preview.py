@@ -1,0 +1,15 @@
+"""The preview command writes a PNG of augmented training images."""
+
+from __future__ import annotations
+
+from tests import helpers
+
+
+def test_cli_writes_the_png(asl_data_dir, tmp_path):
+  out = tmp_path / "cli.png"
+  result = helpers.run_module("asl_pipeline.preview", "--dataset",
+                              "sign_language_mnist", "--data_dir",
+                              asl_data_dir, "--out", str(out), "--seed", "3",
+                              timeout=120)
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
