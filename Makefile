@@ -1,5 +1,6 @@
-# Quickstart: `make demo` (end-to-end run on a synthetic sample) and
-# `make test`. Both create and reuse the virtual environment in .venv.
+# Quickstart: `make demo` (end-to-end run on a synthetic sample), `make test`
+# (the fast tests, a few minutes) and `make test-all` (every test, what CI
+# runs). All create and reuse the virtual environment in .venv.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,7 +12,7 @@ DEMO_DIR ?= demo_out
 # the start-up noise themselves (tfds_builders/common/console.py).
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test test-all bench clean
 
 install: $(STAMP)
 
@@ -75,7 +76,12 @@ demo: install
 	@echo "See the training runs in TensorBoard:"
 	@echo "  $(VENV)/bin/tensorboard --logdir $(DEMO_DIR)"
 
+# The fast tier: unit tests and one tiny end-to-end training run. The tests
+# in tests/integration/ (marked `slow` by tests/conftest.py) are left out.
 test: install
+	$(PY) -m pytest -m "not slow"
+
+test-all: install
 	$(PY) -m pytest
 
 bench: install

@@ -4,16 +4,10 @@ one line naming the flag or file, exit status 2, with nothing created."""
 from __future__ import annotations
 
 import importlib
-import os
-import pathlib
-import subprocess
-import sys
 
 import pytest
 
 from tfds_builders.common import command
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # Command module, a command line with one mistake (TMP is a fresh folder
 # holding a file named `afile`), what the error line must contain, and a
@@ -93,32 +87,3 @@ def test_the_run_directory_and_out_have_one_name_everywhere(capsys):
                       "asl_pipeline.preview", "tfds_builders.report.__main__"):
     assert _execute(module_name, ["--help"]) == 0
     assert "--out:" in capsys.readouterr().out
-
-
-@pytest.mark.slow
-def test_a_usage_error_answers_before_tensorflow_loads(tmp_path):
-  result = subprocess.run(
-      [sys.executable, "-X", "importtime", "-m", "trainers.asl",
-       "--augment=cpu", f"--workdir={tmp_path / 'run'}"], cwd=ROOT,
-      env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
-      text=True, timeout=120, check=False)
-  assert result.returncode == 2
-  assert "| tensorflow\n" not in result.stderr  # -X importtime's lines
-  assert "| tensorflow_datasets\n" not in result.stderr
-  errors = [l for l in result.stderr.splitlines() if "error" in l]
-  assert errors == ["trainers.asl: error: flag --augment=cpu: value should "
-                    "be one of <pipeline|device|none>"]
-
-
-@pytest.mark.slow
-def test_the_report_prints_its_one_line_and_no_noise(asl_data_dir, tmp_path):
-  env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
-  result = subprocess.run(
-      [sys.executable, "-m", "tfds_builders.report", "sign_language_mnist",
-       f"--data_dir={asl_data_dir}", f"--out={tmp_path / 'report'}",
-       "--splits=test"], cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)},
-      capture_output=True, text=True, timeout=300, check=False)
-  assert result.returncode == 0, result.stderr
-  assert result.stderr == ""
-  assert len(result.stdout.splitlines()) == 1
-  assert "report in" in result.stdout

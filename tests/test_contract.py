@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import importlib
-import os
-import pathlib
 import subprocess
 import sys
 
 from absl import flags
 import pytest
 
+from tests import helpers
 from tfds_builders.common import command
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 COMMANDS = ("trainers.asl", "trainers.cats_dogs", "trainers.predict",
             "trainers.evaluate", "trainers.visualize", "trainers.compare",
             "trainers.sample_images", "trainers.launch_local",
@@ -132,9 +130,8 @@ def test_parsing_a_trainer_command_line_loads_no_tensorflow():
       "print(sorted({m.split('.')[0] for m in sys.modules}\n"
       "             & {'tensorflow', 'keras', 'tensorflow_datasets'}))\n")
   result = subprocess.run(
-      [sys.executable, "-c", program], cwd=ROOT,
-      env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
-      text=True, timeout=120, check=True)
+      [sys.executable, "-c", program], env=helpers.command_env(),
+      capture_output=True, text=True, timeout=120, check=True)
   assert result.stdout.strip() == "[]"
 
 
@@ -144,7 +141,6 @@ def test_importing_the_pipelines_imports_no_trainer_and_no_tensorflow():
        "import asl_pipeline, sys\n"
        "assert asl_pipeline.AUGMENT_MODES\n"
        "print([m for m in sys.modules if m.startswith('trainers')],\n"
-       "      'tensorflow' in sys.modules)"], cwd=ROOT,
-      env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
-      text=True, timeout=120, check=True)
+       "      'tensorflow' in sys.modules)"], env=helpers.command_env(),
+      capture_output=True, text=True, timeout=120, check=True)
   assert result.stdout.split() == ["[]", "False"]

@@ -82,7 +82,8 @@ def read_record(prefix: str) -> dict[str, Any] | None:
     value = tf.train.load_variable(prefix,
                                    f"{RUN_RECORD}/.ATTRIBUTES/VARIABLE_VALUE")
     return json.loads(value.decode() if isinstance(value, bytes) else value)
-  except (tf.errors.OpError, ValueError, UnicodeDecodeError):
+  except (tf.errors.OpError, ValueError, IndexError):
+    # IndexError: TensorFlow's reader on a truncated data file.
     return None
 
 

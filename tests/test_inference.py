@@ -1,32 +1,24 @@
-"""Tests for predicting letters from image files through the export."""
+"""Predicting letters from image files through the export.
+
+Every image argument gets its own answer: predictions, or an error naming
+what is wrong with that file.
+"""
 
 from __future__ import annotations
 
-import json
-import os
 import pathlib
-import subprocess
-import sys
 
 import keras
 import numpy as np
 from PIL import Image
 import pytest
 
-from trainers.run_dir import export
+from tests import helpers
+from tfds_builders.common import image_files
 from trainers.analysis import inference
+from trainers.run_dir import export
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-LETTERS = list("ABCDEFGHIKLMNOPQRSTUVWXY")
-
-
-@pytest.fixture(scope="module")
-def hand(asl_data_dir):
-  """A 28x28 uint8 test image, as the dataset stores it."""
-  import asl_pipeline  # pylint: disable=g-import-not-at-top
-  images, _ = next(iter(asl_pipeline.eval_dataset(
-      "sign_language_mnist", batch_size=1, data_dir=asl_data_dir)))
-  return np.round(images.numpy()[0, :, :, 0] * 255).astype(np.uint8)
+LETTERS = list(helpers.LETTERS)
 
 
 def write(image: np.ndarray, path: pathlib.Path) -> str:
@@ -84,37 +76,35 @@ def test_a_bad_file_gets_its_own_error(trained_asl_workdir, hand, tmp_path):
   assert "no such file" in missing["error"]
 
 
-@pytest.mark.slow
-def test_cli_answers_good_files_and_fails_on_bad_ones(trained_asl_workdir, hand,
-                                                      tmp_path):
-  good = [write(hand, tmp_path / "a.png"),
-          write(np.dstack([hand, hand // 2, hand]), tmp_path / "b.jpg")]
-  bad = tmp_path / "c.png"
-  bad.write_bytes(b"\x89PNG but truncated")
-  result = subprocess.run(
-      [sys.executable, "-m", "trainers.predict",
-       f"--model={trained_asl_workdir}",
-       "--top_k=2", "--json", *good, str(bad)],
-      cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
-      capture_output=True, text=True, timeout=300, check=False)
-  assert result.returncode == 1, result.stderr[-2000:]
-  answers = json.loads(result.stdout)
-  assert [a["path"] for a in answers] == good + [str(bad)]
-  assert all(len(a["predictions"]) == 2 for a in answers[:2])
-  assert "error" in answers[2]
-  assert f"{bad}: error:" in result.stderr
+@pytest.fixture(name="photo")
+def _photo(tmp_path):
+  path = tmp_path / "photo.png"
+  Image.new("L", (40, 30), 128).save(path)
+  return str(path)
 
 
-@pytest.mark.slow
-def test_sample_images_writes_dataset_images_named_by_label(
-    asl_data_dir, hand, tmp_path):
-  result = subprocess.run(
-      [sys.executable, "-m", "trainers.sample_images",
-       f"--data_dir={asl_data_dir}", f"--out={tmp_path}", "--count=2"],
-      cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
-      capture_output=True, text=True, timeout=300, check=False)
-  assert result.returncode == 0, result.stderr[-2000:]
-  files = sorted(tmp_path.glob("*.png"))
-  assert len(files) == 2
-  assert files[0].stem.split("_")[1] in LETTERS
-  np.testing.assert_array_equal(np.asarray(Image.open(files[0])), hand)
+def test_predict_answers_each_argument(trained_asl_workdir, tmp_path, photo):
+  loaded, names = export.load_export(trained_asl_workdir / "export")
+  bomb = tmp_path / "bomb.png"
+  bomb.write_bytes(helpers.huge_png(20000, 20000))
+  folder = tmp_path / "some_folder"
+  folder.mkdir()
+  paths = [str(folder), photo, str(bomb), f"{photo}/inside"]
+  results = [inference.predict_file(loaded, names, p) for p in paths]
+  assert [r["path"] for r in results] == paths
+  assert results[0]["error"].startswith("a folder, not an image file")
+  assert len(results[1]["predictions"]) == 1
+  assert results[2]["error"] == (
+      "too large: 400,000,000 pixels is over the limit of "
+      f"{image_files.MAX_PIXELS:,} (a decompression bomb?); shrink the image "
+      "first.")
+  assert "error" in results[3]
+
+
+def test_predict_file_refuses_a_bomb_before_decoding(trained_asl_workdir,
+                                                     tmp_path):
+  loaded, names = export.load_export(trained_asl_workdir / "export")
+  bomb = tmp_path / "bomb.png"
+  bomb.write_bytes(helpers.huge_png(15000, 12000))
+  result = inference.predict_file(loaded, names, str(bomb))
+  assert result["error"].startswith("too large: 180,000,000 pixels")
