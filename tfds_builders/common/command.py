@@ -247,16 +247,19 @@ def help_text(define_flags: DefineFlags, flag_values: flags.FlagValues,
                         "").strip()
   lines = [f"python -m {program}", ""] + ([doc, ""] if doc else [])
   lines.append("Flags:")
+  # absl reads --flagfile itself, for every command: it is no flag of ours.
+  lines.extend(["  --flagfile:", "    Read flags from this file, one per "
+                "line; later flags win."])
   seen = set()
   for name in sorted(flag_values):
     flag = flag_values[name]
-    if id(flag) in seen or name == "undefok":
+    if id(flag) in seen:
       continue
     seen.add(id(flag))
     short = f" (-{flag.short_name})" if flag.short_name else ""
     lines.append(f"  --{flag.name}{short}:")
     lines.extend(textwrap.wrap(flag.help or "", 76, initial_indent="    ",
                                subsequent_indent="    "))
-    if flag.default is not None and flag.name != "flagfile":
+    if flag.default is not None:
       lines.append(f"    (default: {flag.default_as_str})")
   return "\n".join(lines)
