@@ -169,9 +169,9 @@ def check_finished_run(workdir, metrics, config) -> None:
   import json  # pylint: disable=g-import-not-at-top
   import keras  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
-  import asl_pipeline  # pylint: disable=g-import-not-at-top
   from trainers.command_line import config as config_lib  # pylint: disable=g-import-not-at-top
   from trainers.run_dir import export  # pylint: disable=g-import-not-at-top
+  from trainers.training import data as data_lib  # pylint: disable=g-import-not-at-top
   workdir = pathlib.Path(workdir)
   assert json.loads((workdir / "metrics.json").read_text()) == metrics
   history = metrics["history"]
@@ -201,9 +201,7 @@ def check_finished_run(workdir, metrics, config) -> None:
   # model.keras holds the weights the test numbers were measured with ...
   model = keras.models.load_model(workdir / "model.keras")
   model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-  test = asl_pipeline.eval_dataset(
-      "sign_language_mnist", split=config.test_split,
-      batch_size=config.eval_batch_size, data_dir=config.data_dir)
+  test = data_lib.DataSpec.create(config).test()
   loss, accuracy = model.evaluate(test, verbose=0)
   assert abs(accuracy - metrics["test"]["accuracy"]) < 1e-6, (
       accuracy, metrics["test"])
