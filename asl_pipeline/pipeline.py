@@ -282,6 +282,7 @@ def eval_dataset(name: sources.Dataset, *, batch_size: int,
                  split: str = "test", data_dir: str | None = None,
                  image_size: int | Sequence[int] | None = None,
                  label_mode: str = "int", assert_cardinality: bool = True,
+                 include_ids: Collection[str] | None = None,
                  image_key: str | None = None, label_key: str | None = None
                  ) -> tf.data.Dataset:
   """One ordered pass over `split` as batches of `(images, labels)`.
@@ -302,6 +303,8 @@ def eval_dataset(name: sources.Dataset, *, batch_size: int,
     assert_cardinality: False leaves the length unknown and unchecked, for
       a reader that sees only part of the split (a tf.data service worker
       in "distributed_epoch" mode).
+    include_ids: If given, only the examples of `split` with these TFDS ids
+      (a part held out of a split for validation).
     image_key: As in `train_dataset`.
     label_key: As in `train_dataset`.
 
@@ -320,6 +323,7 @@ def eval_dataset(name: sources.Dataset, *, batch_size: int,
   decode, decodes_jpeg = _decode(name, data_dir, dataset_info, image_size)
   ds, count = sources.load(name, split=split, data_dir=data_dir,
                            decode_image=not decodes_jpeg,
+                           include_ids=include_ids,
                            image_key=dataset_info.image_key,
                            label_key=dataset_info.label_key)
   # Decode and resize per example, in parallel.

@@ -248,6 +248,7 @@ def load(name: Dataset, *, split: str, data_dir: str | None = None,
          shuffle_files: bool = False, seed: int | None = None,
          input_context: tf.distribute.InputContext | None = None,
          decode_image: bool = True, exclude_ids: Collection[str] = (),
+         include_ids: Collection[str] | None = None,
          image_key: str | None = None, label_key: str | None = None
          ) -> tuple[tf.data.Dataset, int]:
   """Reads one split as a dataset of `{"image", "label"}` dicts.
@@ -269,17 +270,19 @@ def load(name: Dataset, *, split: str, data_dir: str | None = None,
       that decodes it itself (e.g. at a reduced scale).
     exclude_ids: TFDS ids (`tfds_id`) of examples to leave out, e.g.
       `tfds_builders.report.cross_split_duplicate_keys(...)`.
+    include_ids: If given, the TFDS ids of the only examples to read (a
+      held-out part of a split).
     image_key: The image feature; None finds it.
     label_key: The label feature; None finds it.
 
   Returns:
     The dataset and the number of examples this shard reads (before
-    `exclude_ids` are left out).
+    `exclude_ids` are left out; `len(include_ids)` when given).
 
   Raises:
     ValueError: the split is unknown, malformed or empty; the features
-      are not found; or `exclude_ids` with a builder whose examples carry
-      no TFDS id.
+      are not found; or `exclude_ids` or `include_ids` with a builder
+      whose examples carry no TFDS id.
   """
   ready = builders.resolve(name, data_dir)
   found = _info(ready, name, image_key, label_key)
@@ -293,18 +296,22 @@ def load(name: Dataset, *, split: str, data_dir: str | None = None,
   # mode each service worker reads only part of the split, which TFDS's
   # element-count assertion would reject ("expected N elements but
   # contained only 0").
-  read_config = tfds.ReadConfig(shuffle_seed=seed,
-                                add_tfds_id=bool(exclude_ids),
+  by_id = bool(exclude_ids) or include_ids is not None
+  read_config = tfds.ReadConfig(shuffle_seed=seed, add_tfds_id=by_id,
                                 assert_cardinality=False)
   decoders = (None if decode_image
               else {found.image_key: tfds.decode.SkipDecoding()})
   dataset, count = _shard(ready, split, read_config, decoders, shuffle_files,
                           input_context)
+  if by_id and example_ids.ID_KEY not in dataset.element_spec:
+    argument = "exclude_ids" if exclude_ids else "include_ids"
+    raise ValueError(
+        f"{argument}= needs examples that carry their TFDS id; "
+        f"{builders.describe(name)} gives none (only TFDS's file-based "
+        "builders do).")
+  if include_ids is not None:
+    dataset = example_ids.select_keys(dataset, include_ids)
+    count = len(include_ids)
   if exclude_ids:
-    if example_ids.ID_KEY not in dataset.element_spec:
-      raise ValueError(
-          f"exclude_ids= needs examples that carry their TFDS id; "
-          f"{builders.describe(name)} gives none (only TFDS's file-based "
-          "builders do).")
     dataset = example_ids.drop_keys(dataset, exclude_ids)
   return _standard_keys(dataset, found.image_key, found.label_key), count

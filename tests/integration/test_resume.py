@@ -91,6 +91,8 @@ def test_every_changeable_field_changes_on_resume(asl_data_dir, tmp_path,
   assert [h["epoch"] for h in metrics["history"]] == [1, 2]
   assert config_lib.Config.from_json(
       (tmp_path / "config.json").read_text()) == changed
-  start = dataclasses.replace(changed, augment="device", epochs=3)
-  assert [h["epoch"] for h in loop.train_and_evaluate(start, tmp_path)[
+  # And back: the augmenter's random state was checkpointed all along.
+  back = dataclasses.replace(changed, augment="device", epochs=3,
+                             early_stopping_patience=0)
+  assert [h["epoch"] for h in loop.train_and_evaluate(back, tmp_path)[
       "history"]] == [1, 2, 3]
