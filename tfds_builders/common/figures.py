@@ -113,7 +113,8 @@ def category_ticks(axis, names: Sequence[str], spacing: float,
 
 def integer_ticks(axis) -> None:
   """Ticks at whole numbers only (epochs, counts): no 1.5 or 0.25."""
-  axis.set_major_locator(ticker.MaxNLocator(integer=True))
+  # Steps of 1, 2 or 5 times a power of ten: 0, 20, 40, not 0, 15, 30.
+  axis.set_major_locator(ticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
 
 
 def grow_to_fit(fig, ax=None, width: float = 0.0, height: float = 0.0,
