@@ -20,6 +20,7 @@ import tensorflow_datasets as tfds
 # Registers the package's own builders (sign_language_mnist, cats_dogs, ...)
 # so that `tfds.builder(name)` finds them without the caller importing it.
 import tfds_builders  # pylint: disable=unused-import
+from tfds_builders.common import data_dirs
 
 Dataset = Union[str, tfds.core.DatasetBuilder]
 
@@ -87,15 +88,9 @@ def _by_name(name: str, data_dir: str | None) -> tfds.core.DatasetBuilder:
 
 def _not_built(name: str, data_dir: str | None,
                builder: tfds.core.DatasetBuilder) -> FileNotFoundError:
-  base = name.split("/")[0]
-  where = data_dir or "~/tensorflow_datasets"
-  command = f"tfds build {base} --imports=tfds_builders --data_dir={where}"
-  if builder.MANUAL_DOWNLOAD_INSTRUCTIONS:
-    command += " --manual_dir=<folder with the source files>"
-  return FileNotFoundError(
-      f"Dataset {name!r} is not built in data_dir={where!r} (looked in "
-      f"{builder.data_dir}). Build it first:\n  {command}\nor pass the "
-      "data_dir= that holds it.")
+  return FileNotFoundError(data_dirs.not_built_message(
+      name, data_dir, str(builder.data_dir),
+      bool(builder.MANUAL_DOWNLOAD_INSTRUCTIONS)))
 
 
 def resolve(dataset: Dataset, data_dir: str | None = None

@@ -17,10 +17,8 @@ import tensorflow as tf
 from asl_pipeline import augment as augment_lib
 from asl_pipeline import ops
 from asl_pipeline import sources
-
-AUGMENT_MODES = ("pipeline", "device", "none")
-# The label forms of keras.utils.image_dataset_from_directory.
-LABEL_MODES = ("int", "categorical", "binary")
+from asl_pipeline.options import AUGMENT_MODES
+from asl_pipeline.options import LABEL_MODES
 
 
 def _check_batch_size(batch_size) -> int:

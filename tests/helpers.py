@@ -240,7 +240,7 @@ def parse_flags(defaults, *args: str, model_options=(), program="asl"):
   from absl import flags  # pylint: disable=g-import-not-at-top
   from trainers.command_line import flags as trainer_flags  # pylint: disable=g-import-not-at-top
   flag_values = flags.FlagValues()
-  trainer_flags.define_flags(defaults, model_options, flag_values)
+  trainer_flags.define_flags(defaults, model_options, flag_values=flag_values)
   flag_values([program, *args])
   flag_values.validate_all_flags()
   return flag_values

@@ -14,11 +14,13 @@ from trainers.command_line import flags as trainer_flags
 from trainers.training import loop
 
 
-def test_option_the_model_does_not_take_is_rejected_early(tmp_path):
+def test_option_the_model_does_not_take_is_rejected_early(cats_dogs_data_dir,
+                                                          tmp_path):
   result = helpers.run_module("trainers.cats_dogs", "--model=simple_cnn",
                               "--activation=relu",
+                              f"--data_dir={cats_dogs_data_dir}",
                               f"--workdir={tmp_path / 'run'}")
-  assert result.returncode != 0
+  assert result.returncode == 2
   assert "activation" in result.stderr
   assert not (tmp_path / "run").exists()
 

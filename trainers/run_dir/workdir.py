@@ -203,7 +203,7 @@ def print_outputs(workdir: pathlib.Path) -> None:
   for name, what in (
       (MODEL, "the Keras model"),
       (EXPORT + "/", "SavedModel for any photo: python -m "
-       f"trainers.predict --model={workdir} PHOTO"),
+       f"trainers.predict --workdir={workdir} PHOTO"),
       (METRICS, "per-epoch and test metrics"),
       (CURVES, "loss and accuracy curves"),
       (LOGS + "/", f"TensorBoard: tensorboard --logdir={workdir}"

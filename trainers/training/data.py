@@ -302,7 +302,7 @@ def train_iterator(spec: DataSpec, strategy: tf.distribute.Strategy | None,
     An iterator of `(images, labels)` global batches.
 
   Raises:
-    ValueError: `--batch_size` does not split evenly over the replicas.
+    ConfigError: `--batch_size` does not split evenly over the replicas.
     ConnectionError: no tf.data service dispatcher at `--data_service`.
   """
   c = spec.config
@@ -322,10 +322,5 @@ def train_iterator(spec: DataSpec, strategy: tf.distribute.Strategy | None,
 
   if strategy is None:
     return iter(dataset())
-  replicas = strategy.num_replicas_in_sync
-  if c.batch_size % replicas:
-    raise ValueError(
-        f"--batch_size={c.batch_size} is the global batch and must split "
-        f"evenly over the {replicas} replicas of --strategy={c.strategy}; "
-        f"use a multiple of {replicas}.")
+  c.check_replicas(strategy.num_replicas_in_sync)
   return iter(strategy.distribute_datasets_from_function(dataset))
