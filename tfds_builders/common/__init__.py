@@ -8,6 +8,8 @@
   data_dirs     where TFDS keeps built datasets; "never built" answered
                 without TensorFlow
   example_ids   keeping or dropping examples by their TFDS id in tf.data
+  figures       matplotlib text that stays readable: measured tick labels,
+                wrapped titles, figures grown until nothing is cut
   files         files and folders written whole or not at all
   image_files   safe decoding of a user's image file: size limits, checks,
                 conversion to an upright RGB JPEG
