@@ -101,13 +101,14 @@ def holdout_ids(dataset: str, data_dir: str | None, split: str,
     TFDS ids of the chosen examples.
   """
   builder = asl_pipeline.sources.builder(dataset, data_dir)
+  info = asl_pipeline.info(dataset, data_dir)
   # Labels and ids only: the images are never decoded.
   examples = builder.as_dataset(
       split=split, read_config=tfds.ReadConfig(add_tfds_id=True),
-      decoders={asl_pipeline.sources.IMAGE_KEY: tfds.decode.SkipDecoding()})
+      decoders={info.image_key: tfds.decode.SkipDecoding()})
   by_class = collections.defaultdict(list)
   for example in examples.as_numpy_iterator():
-    by_class[int(example[asl_pipeline.sources.LABEL_KEY])].append(
+    by_class[int(example[info.label_key])].append(
         example["tfds_id"].decode())
   chosen = set()
   for ids in by_class.values():
