@@ -32,6 +32,7 @@ AUGMENTS = pipeline_options.AUGMENT_MODES
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 # tf.distribute strategies (`trainers.training.distribute.make_strategy`).
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
+LR_SCHEDULES = ("constant", "cosine")
 # The options of the cats/dogs models (`trainers.models.photo_nets`), here
 # so that the trainer's flags offer them without loading Keras.
 FINETUNE_STRATEGIES = ("scratch", "full", "partial", "head")
@@ -191,6 +192,29 @@ class Config:
       None, "grpc://HOST:PORT of a tf.data service dispatcher (`python -m "
       "asl_pipeline.service dispatcher`) whose workers produce the training "
       "batches.")
+  # The training recipe beyond the course's: schedule and regularisation.
+  lr_schedule: str = _option(
+      "constant", "Learning-rate schedule, a function of the global step (a "
+      "resumed run continues it exactly): `constant` at --learning_rate, or "
+      "`cosine` from it down to --final_lr_fraction of it at the last step "
+      "of --epochs (more --epochs on resume stretch the remaining decay).",
+      choices=LR_SCHEDULES)
+  warmup_epochs: float = _option(
+      0.0, "Epochs (fractions allowed) of linear warm-up to --learning_rate "
+      "before the schedule.")
+  final_lr_fraction: float = _option(
+      0.0, "--lr_schedule=cosine: the last rate, as a fraction of "
+      "--learning_rate (0 to 1).", upper=1.0)
+  weight_decay: float = _option(
+      0.0, "Decoupled weight decay per step (as AdamW and SGDW): weights "
+      "shrink by learning rate x this; 0 is none.")
+  label_smoothing: float = _option(
+      0.0, "Train against targets that move this much of the probability "
+      "from the true class evenly to all classes (0 to 1); validation and "
+      "test losses stay plain cross-entropy.", upper=1.0)
+  clip_grad_norm: float = _option(
+      0.0, "Scale each step's gradients down to this global norm when "
+      "larger; 0 never clips.")
 
   def validate(self) -> Config:
     """Checks every field, naming the flag that sets it.
@@ -227,6 +251,9 @@ class Config:
           "whole split; drop --data_service or this flag")
     check(not self.tpu or self.strategy == "tpu", "tpu",
           "only --strategy=tpu uses a TPU; add it or drop --tpu")
+    for flag in ("warmup_epochs", "final_lr_fraction", "weight_decay",
+                 "label_smoothing", "clip_grad_norm"):
+      check(getattr(self, flag) >= 0, flag, "must be at least 0")
     if self.data_service:
       try:
         pipeline_options.parse_address(self.data_service)

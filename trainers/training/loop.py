@@ -50,7 +50,9 @@ from trainers.training import actions
 from trainers.training import checkpoints
 from trainers.training import data as data_lib
 from trainers.training import distribute
+from trainers.training import losses
 from trainers.training import resume
+from trainers.training import schedules
 from trainers.training import state as state_lib
 from trainers.training import steps as steps_lib
 from trainers.training import stop_signals
@@ -155,7 +157,7 @@ class Controller:
     self.summaries = actions.Summaries(
         state, workdir / workdir_lib.LOGS, chief, config.summary_images,
         config.seed, self.strategy)
-    self.train_loop, self.evaluate = _compiled_steps(config, state,
+    self.train_loop, self.evaluate = _compiled_steps(config, state, data,
                                                      self.strategy)
 
   def run(self) -> dict[str, Any]:
@@ -301,15 +303,19 @@ class Controller:
 
 
 def _compiled_steps(config: config_lib.Config, state: state_lib.TrainState,
+                    data: data_lib.DataSpec,
                     strategy: tf.distribute.Strategy | None):
   """The multi-step train loop and the eval pass, compiled per `--mode`."""
   use_tf_function = config.mode == "function"
   loss_fn = keras.losses.SparseCategoricalCrossentropy()
   train_step = steps_lib.make_train_step(
-      state.model, state.optimizer, loss_fn, state.train_metrics,
+      state.model, state.optimizer,
+      losses.train_loss(data.num_classes, config.label_smoothing),
+      state.train_metrics,
       augmenter=state.augmenter, jit_compile=config.jit_compile,
       first_bad_step=state.first_bad_step, step=state.step,
-      strategy=strategy, grad_norms=state.grad_norms)
+      strategy=strategy, grad_norms=state.grad_norms,
+      schedule=schedules.from_config(config, data.steps_per_epoch))
   train_loop = steps_lib.make_train_loop(train_step,
                                          use_tf_function=use_tf_function)
   evaluate = steps_lib.make_evaluate(

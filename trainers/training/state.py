@@ -37,12 +37,30 @@ def dtype_policy(precision: str) -> Iterator[None]:
     keras.config.set_dtype_policy(previous)
 
 
-def make_optimizer(config: config_lib.Config) -> keras.optimizers.Optimizer:
-  """The optimizer `--optimizer` names, at `--learning_rate`."""
+def make_optimizer(config: config_lib.Config, replicas: int = 1
+                   ) -> keras.optimizers.Optimizer:
+  """The optimizer `--optimizer` names, at `--learning_rate`.
+
+  Args:
+    config: The run's config (optimizer, rate, weight decay, clipping).
+    replicas: Replicas the gradients are summed over.
+
+  Returns:
+    The optimizer.
+  """
+  settings = dict(_OPTIMIZER_SETTINGS.get(config.optimizer, {}))
+  if config.weight_decay:
+    # Keras 3 decays decoupled from the gradient: w -= lr * decay * w.
+    settings["weight_decay"] = config.weight_decay
+  if config.clip_grad_norm:
+    # Keras clips each replica's gradients before summing them, and each
+    # carries 1 / replicas of the loss: clipping those at norm / replicas
+    # clips each replica's batch gradient at the norm (on one device,
+    # exactly the global norm of the batch's gradient).
+    settings["global_clipnorm"] = config.clip_grad_norm / replicas
   optimizer = keras.optimizers.get({
       "class_name": config.optimizer,
-      "config": {"learning_rate": config.learning_rate,
-                 **_OPTIMIZER_SETTINGS.get(config.optimizer, {})}})
+      "config": {"learning_rate": config.learning_rate, **settings}})
   if config.precision == "mixed_float16":
     # float16 gradients underflow: scale the loss up, and skip (and
     # re-scale) steps whose gradients overflow. bfloat16 has float32's
@@ -133,7 +151,7 @@ class TrainState:
             num_classes=data.num_classes, **config.model_options)
       except ValueError as e:
         raise config_lib.ConfigError(f"--model={config.model}: {e}") from None
-      optimizer = make_optimizer(config)
+      optimizer = make_optimizer(config, strategy.num_replicas_in_sync)
       optimizer.build(model.trainable_variables)
       # Built whatever --augment says, so that the checkpoint always holds
       # its random state and --augment may change when a run resumes.

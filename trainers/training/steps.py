@@ -26,7 +26,8 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
                     first_bad_step: tf.Variable,
                     step: tf.Variable,
                     strategy: tf.distribute.Strategy | None = None,
-                    grad_norms: metrics_lib.GradNorms | None = None) -> Callable:
+                    grad_norms: metrics_lib.GradNorms | None = None,
+                    schedule: Callable | None = None) -> Callable:
   """Builds `train_step(images, labels) -> loss`.
 
   Under a `tf.distribute` strategy, `images` and `labels` are the per-replica
@@ -56,6 +57,9 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
     strategy: The strategy whose replicas run the step (`strategy.run`);
       None runs it directly on the default device.
     grad_norms: If given, updated with the per-layer gradient norms.
+    schedule: Maps the global step to the learning rate, which is set
+      before each update (`trainers.training.schedules`); None keeps the
+      optimizer's rate.
 
   Returns:
     The step function.
@@ -103,6 +107,10 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
     return loss, correct, count, norms
 
   def train_step(images, labels):
+    if schedule is not None:
+      # From the checkpointed step alone, so a resumed run's rate is exact.
+      getattr(optimizer, "inner_optimizer", optimizer).learning_rate.assign(
+          schedule(step))
     if default:
       # No replicas to run or reduce over: the same step, without the
       # distribution wrappers' ops.
