@@ -47,6 +47,7 @@ def test_from_config_counts_warmup_and_total_steps():
     (dict(weight_decay=-0.1), "--weight_decay"),
     (dict(label_smoothing=2.0), "--label_smoothing"),
     (dict(clip_grad_norm=-1.0), "--clip_grad_norm"),
+    (dict(progress="verbose"), "--progress"),
 ])
 def test_recipe_options_refuse_bad_values(overrides, flag):
   with pytest.raises(config_lib.ConfigError, match=flag):

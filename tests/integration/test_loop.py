@@ -153,6 +153,13 @@ RUN_FLAGS = dict(epochs=2, batch_size=16, steps_per_epoch=6,
                  augment="device", steps_per_loop=2)
 
 
+# A recipe mid-schedule (warm-up, then cosine), with weight decay, label
+# smoothing and clipping: a resumed run must get the same rate and updates.
+RECIPE_FLAGS = dict(lr_schedule="cosine", warmup_epochs=0.5,
+                    final_lr_fraction=0.1, weight_decay=1e-4,
+                    label_smoothing=0.1, clip_grad_norm=1.0)
+
+
 def _resume_config(data_dir, **overrides) -> config_lib.Config:
   return config_lib.Config(data_dir=data_dir, **{**RUN_FLAGS, **overrides})
 
@@ -187,18 +194,20 @@ def _history(workdir):
 def test_a_run_killed_at_a_random_step_resumes_bit_identically(
     asl_data_dir, tmp_path):
   straight = tmp_path / "straight"
-  loop.train_and_evaluate(_resume_config(asl_data_dir), straight)
+  loop.train_and_evaluate(_resume_config(asl_data_dir, **RECIPE_FLAGS),
+                          straight)
 
   killed = tmp_path / "killed"
   # A random checkpointed step strictly inside an epoch (6 steps each).
   step = random.choice([2, 4, 8, 10])
-  process = _start_trainer(asl_data_dir, killed)
+  process = _start_trainer(asl_data_dir, killed, **RECIPE_FLAGS)
   _wait_for_checkpoint(process, killed, step)
   process.kill()  # SIGKILL: no handler runs, nothing is flushed.
   process.communicate()
   stopped_at = helpers.latest_checkpoint_step(killed)
   assert stopped_at < 12, "the run finished before it was killed"
-  loop.train_and_evaluate(_resume_config(asl_data_dir), killed)
+  loop.train_and_evaluate(_resume_config(asl_data_dir, **RECIPE_FLAGS),
+                          killed)
 
   for a, b in zip(_weights(straight), _weights(killed)):
     np.testing.assert_array_equal(a, b)
@@ -210,8 +219,10 @@ def test_sigterm_saves_the_current_step_and_a_rerun_continues(asl_data_dir,
                                                               tmp_path):
   workdir = tmp_path / "run"
   # Checkpoints only at epoch ends, so the one SIGTERM writes is its own.
+  # The bar's "Epoch 1/1" header marks the epoch's start.
   process = _start_trainer(asl_data_dir, workdir, checkpoint_every_steps=0,
-                           steps_per_epoch=100, epochs=1, steps_per_loop=1)
+                           steps_per_epoch=100, epochs=1, steps_per_loop=1,
+                           progress="bar")
   for line in process.stdout:
     if line.startswith("Epoch 1/1"):
       break

@@ -33,6 +33,7 @@ PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 # tf.distribute strategies (`trainers.training.distribute.make_strategy`).
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 LR_SCHEDULES = ("constant", "cosine")
+PROGRESS = ("auto", "bar", "epoch", "none")
 # The options of the cats/dogs models (`trainers.models.photo_nets`), here
 # so that the trainer's flags offer them without loading Keras.
 FINETUNE_STRATEGIES = ("scratch", "full", "partial", "head")
@@ -215,6 +216,11 @@ class Config:
   clip_grad_norm: float = _option(
       0.0, "Scale each step's gradients down to this global norm when "
       "larger; 0 never clips.")
+  progress: str = _option(
+      "auto", "Training progress: `bar` (redrawn in place), `epoch` (one "
+      "plain line per epoch: steps, seconds, loss, accuracy, validation, "
+      "learning rate; no escape codes), `none`; `auto`: the bar on a "
+      "terminal, else `epoch`.", choices=PROGRESS)
 
   def validate(self) -> Config:
     """Checks every field, naming the flag that sets it.

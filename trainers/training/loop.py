@@ -255,7 +255,8 @@ class Controller:
                    show_inputs: bool) -> dict[str, Any]:
     """Runs the epoch's remaining steps, then validates."""
     state, steps = self.state, self.data.steps_per_epoch
-    progress = actions.Progress(epoch, self.config.epochs, steps)
+    progress = actions.Progress(epoch, self.config.epochs, steps,
+                                self.config.progress)
     done = state.global_step - (epoch - 1) * steps
     if done == 0:
       # A resumed run keeps the sums of the steps it already took.
@@ -289,7 +290,7 @@ class Controller:
       self.precise_bn()
       val = self.evaluate(self.data.validation())
       record.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
-    progress.end(record)
+    progress.end(record, state.learning_rate)
     return record
 
   def _end_epoch(self, history: list[dict[str, Any]]) -> None:
