@@ -48,6 +48,7 @@ def test_from_config_counts_warmup_and_total_steps():
     (dict(label_smoothing=2.0), "--label_smoothing"),
     (dict(clip_grad_norm=-1.0), "--clip_grad_norm"),
     (dict(progress="verbose"), "--progress"),
+    (dict(class_weight="inverse"), "--class_weight"),
 ])
 def test_recipe_options_refuse_bad_values(overrides, flag):
   with pytest.raises(config_lib.ConfigError, match=flag):

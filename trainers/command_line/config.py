@@ -34,6 +34,7 @@ PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 LR_SCHEDULES = ("constant", "cosine")
 PROGRESS = ("auto", "bar", "epoch", "none")
+CLASS_WEIGHTS = ("none", "balanced")
 # The options of the cats/dogs models (`trainers.models.photo_nets`), here
 # so that the trainer's flags offer them without loading Keras.
 FINETUNE_STRATEGIES = ("scratch", "full", "partial", "head")
@@ -216,6 +217,12 @@ class Config:
   clip_grad_norm: float = _option(
       0.0, "Scale each step's gradients down to this global norm when "
       "larger; 0 never clips.")
+  class_weight: str = _option(
+      "none", "`balanced`: weight each example's training loss by "
+      "total / (classes x its class's count), counted over the examples the "
+      "run trains on (after the held-out validation and dropped "
+      "duplicates), and print the weights; `none`: all equal.",
+      choices=CLASS_WEIGHTS)
   progress: str = _option(
       "auto", "Training progress: `bar` (redrawn in place), `epoch` (one "
       "plain line per epoch: steps, seconds, loss, accuracy, validation, "

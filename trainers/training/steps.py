@@ -27,7 +27,8 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
                     step: tf.Variable,
                     strategy: tf.distribute.Strategy | None = None,
                     grad_norms: metrics_lib.GradNorms | None = None,
-                    schedule: Callable | None = None) -> Callable:
+                    schedule: Callable | None = None,
+                    class_weights: tf.Tensor | None = None) -> Callable:
   """Builds `train_step(images, labels) -> loss`.
 
   Under a `tf.distribute` strategy, `images` and `labels` are the per-replica
@@ -60,6 +61,9 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
     schedule: Maps the global step to the learning rate, which is set
       before each update (`trainers.training.schedules`); None keeps the
       optimizer's rate.
+    class_weights: float32 [num_classes]: each example's loss is weighted
+      by its class's (`trainers.training.class_weights`); None weighs all
+      equally.
 
   Returns:
     The step function.
@@ -71,7 +75,11 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
   def forward_backward(images, labels):
     with tf.GradientTape() as tape:
       probabilities = model(images, training=True)
-      loss = loss_fn(labels, probabilities)
+      if class_weights is None:
+        loss = loss_fn(labels, probabilities)
+      else:
+        loss = loss_fn(labels, probabilities, sample_weight=tf.gather(
+            class_weights, tf.reshape(tf.cast(labels, tf.int32), [-1])))
       if model.losses:  # Weight regularizers, if a model has any.
         # Unlike loss_fn, not scaled per replica by Keras: summed over the
         # replicas it would count once per replica.
