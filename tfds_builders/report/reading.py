@@ -39,7 +39,8 @@ def prepared_builder(name: str, data_dir: str | None
   if not builder.is_prepared():
     raise FileNotFoundError(data_dirs.not_built_message(
         name, data_dir, str(builder.data_dir),
-        bool(builder.MANUAL_DOWNLOAD_INSTRUCTIONS)))
+        bool(builder.MANUAL_DOWNLOAD_INSTRUCTIONS),
+      builder.builder_config.name if builder.builder_config else None))
   for feature in ("image", "label"):
     if feature not in builder.info.features:
       raise ValueError(f"Dataset {name!r} has features "
