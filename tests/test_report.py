@@ -15,6 +15,7 @@ from tfds_builders.report import calibrate
 from tfds_builders.report import duplicates
 from tfds_builders.report import hashing
 from tfds_builders.report import leaks
+from tfds_builders.report import reading
 
 
 def test_drop_keys_keeps_order_and_needs_ids():
@@ -56,3 +57,10 @@ def test_thresholds_separate_copies_from_look_alikes():
       assert similar >= leaks.MIN_SIMILARITY, (dataset, name, measured)
     assert (measured["different_same_class"]["max_similarity"] or 0) < (
         leaks.MIN_SIMILARITY), (dataset, measured)
+
+
+def test_a_split_named_twice_is_refused(asl_data_dir):
+  builder = reading.prepared_builder("sign_language_mnist", asl_data_dir)
+  with pytest.raises(ValueError, match="split 'train' is named twice"):
+    reading.check_splits(builder, ["train", "test", "train"])
+  assert reading.check_splits(builder, ["test", "train"]) == ["test", "train"]

@@ -54,12 +54,17 @@ def check_splits(builder: tfds.core.DatasetBuilder,
   """The splits to read: all of them by default, else each one checked.
 
   Raises:
-    ValueError: a split the dataset cannot read, named.
+    ValueError: a split the dataset cannot read, or one named twice (its
+      examples would be counted twice, and found duplicates of themselves).
   """
   if not splits:
     # Training split first: the report reads in that order.
     return sorted(builder.info.splits, key=lambda split: (split != "train",
                                                           split))
+  repeated = sorted({s for s in splits if list(splits).count(s) > 1})
+  if repeated:
+    raise ValueError(f"split {repeated[0]!r} is named twice in {list(splits)}; "
+                     "name each split once.")
   for split in splits:
     try:
       builder.info.splits[split]  # pylint: disable=pointless-statement
