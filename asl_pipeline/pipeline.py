@@ -21,6 +21,16 @@ from asl_pipeline.options import AUGMENT_MODES
 from asl_pipeline.options import LABEL_MODES
 
 
+def _reader(name, data_dir, image_key, label_key, label_mode, image_size):
+  """The dataset's info and its per-example decode op, checked."""
+  dataset_info = sources.info(name, data_dir, image_key=image_key,
+                              label_key=label_key)
+  num_classes = dataset_info.num_classes
+  _check_label_mode(label_mode, sources.describe(name), num_classes)
+  decode, decodes_jpeg = _decode(name, data_dir, dataset_info, image_size)
+  return dataset_info, decode, decodes_jpeg
+
+
 def _check_label_mode(label_mode: str, described: str,
                       num_classes: int) -> None:
   if label_mode not in LABEL_MODES:
@@ -170,11 +180,9 @@ def train_dataset(name: sources.Dataset, *, batch_size: int,
       arguments.flag("cache", cache), arguments.flag("repeat", repeat),
       arguments.flag("assert_cardinality", assert_cardinality))
   exclude_ids = arguments.ids("exclude_ids", exclude_ids)
-  dataset_info = sources.info(name, data_dir, image_key=image_key,
-                              label_key=label_key)
+  dataset_info, decode, decodes_jpeg = _reader(
+      name, data_dir, image_key, label_key, label_mode, image_size)
   num_classes = dataset_info.num_classes
-  _check_label_mode(label_mode, sources.describe(name), num_classes)
-  decode, decodes_jpeg = _decode(name, data_dir, dataset_info, image_size)
   if input_context is not None:
     batch_size = input_context.get_per_replica_batch_size(batch_size)
   ds, count = sources.load(name, split=split, data_dir=data_dir,
@@ -311,11 +319,9 @@ def eval_dataset(name: sources.Dataset, *, batch_size: int,
                                       assert_cardinality)
   if include_ids is not None:
     include_ids = arguments.ids("include_ids", include_ids)
-  dataset_info = sources.info(name, data_dir, image_key=image_key,
-                              label_key=label_key)
+  dataset_info, decode, decodes_jpeg = _reader(
+      name, data_dir, image_key, label_key, label_mode, image_size)
   num_classes = dataset_info.num_classes
-  _check_label_mode(label_mode, sources.describe(name), num_classes)
-  decode, decodes_jpeg = _decode(name, data_dir, dataset_info, image_size)
   ds, count = sources.load(name, split=split, data_dir=data_dir,
                            decode_image=not decodes_jpeg,
                            include_ids=include_ids,

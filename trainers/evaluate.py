@@ -41,8 +41,7 @@ def define_flags(flag_values: flags.FlagValues) -> None:
 
 def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   """Evaluates the run's model on the split and draws the matrix."""
-  if args:
-    raise command.UsageError(f"unexpected arguments: {' '.join(args)}")
+  command.no_arguments(args)
   # pylint: disable=g-import-not-at-top
   from trainers.run_dir import workdir as workdir_lib
   # pylint: enable=g-import-not-at-top
