@@ -63,6 +63,22 @@ def build_sign_language_mnist(csv_dir, data_dir, **sample_kwargs):
   return build_dataset("sign_language_mnist", csv_dir, data_dir)
 
 
+# A row's 784 pixels, all black.
+BLACK_PIXELS = ",".join(["0"] * 784)
+
+
+def csv_rows(*labels) -> bytes:
+  """Sign Language MNIST CSV rows of black images with these raw labels."""
+  return "".join(f"{label},{BLACK_PIXELS}\n" for label in labels).encode()
+
+
+def save_image(pixels, path) -> str:
+  """Writes a uint8 array as an image file (format from the suffix)."""
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  Image.fromarray(pixels).save(path)
+  return str(path)
+
+
 def write_tree(root, files: Mapping[str | bytes, bytes | str]):
   """Writes `files` (relative path -> bytes or UTF-8 text) under `root`.
 
