@@ -1,11 +1,13 @@
 """Fixtures both tiers share, and the rule that splits the tiers.
 
 `make test` runs the fast tier: every test outside `tests/integration/`.
-It starts TensorFlow once, builds one small dataset and trains one tiny run
-(the fixtures below), and checks that run end to end. `make test-all` adds
-`tests/integration/`: everything that starts TensorFlow in another process,
-trains or builds a dataset of its own, or runs Beam or pip. Those tests are
-marked `slow` here, from their folder, and nowhere else.
+It builds one small dataset and trains one tiny run (the session fixtures
+below), checks that run end to end, and otherwise tests units in this
+process. `make test-all` adds `tests/integration/`: every test that starts
+TensorFlow in another process (a command, a worker, a script), trains or
+builds one of this package's datasets beyond the shared ones, or runs Beam
+or pip. Those tests are marked `slow` here, by their folder, and nowhere
+else.
 """
 
 from __future__ import annotations
