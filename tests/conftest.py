@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pathlib
+import shutil
 from typing import Any
 
 # Keep TensorFlow's C++ start-up banner out of test output.
@@ -78,6 +79,14 @@ def trained_asl_run(asl_data_dir, tmp_path_factory) -> TrainedRun:
 def trained_asl_workdir(trained_asl_run) -> pathlib.Path:
   """The workdir of `trained_asl_run`."""
   return trained_asl_run.workdir
+
+
+@pytest.fixture
+def finished_run(trained_asl_workdir, tmp_path) -> pathlib.Path:
+  """A copy of `trained_asl_run` (checkpoints ckpt-2 and ckpt-4) to damage."""
+  copy = tmp_path / "run"
+  shutil.copytree(trained_asl_workdir, copy)
+  return copy
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ fresh interpreter import it too, some before TensorFlow may start.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import dataclasses
 import io
 import os
 import pathlib
@@ -300,3 +301,12 @@ def start_module(module: str, *args: str,
   return subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT,
                           env=command_env() if env is None else env,
                           text=True, **popen_kwargs)
+
+
+def resume_for_one_more_epoch(workdir):
+  """Resumes the run in `workdir` with one more epoch; its metrics."""
+  from trainers.command_line import config as config_lib  # pylint: disable=g-import-not-at-top
+  from trainers.training import loop  # pylint: disable=g-import-not-at-top
+  config = config_lib.Config.from_json((workdir / "config.json").read_text())
+  return loop.train_and_evaluate(
+      dataclasses.replace(config, epochs=config.epochs + 1), workdir)

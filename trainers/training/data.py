@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import dataclasses
+from typing import Any
 
 import tensorflow as tf
 
 import asl_pipeline
 import asl_pipeline.sources
+from tfds_builders.common import shards
 from trainers.command_line import config as config_lib
 
 # Examples a service worker shuffles at once: its whole share of a split of
@@ -28,6 +31,9 @@ class DataSpec:
     test_split: Split tested at the end, or "" for none.
     exclude_ids: TFDS ids of training examples left out
       (`--drop_cross_split_duplicates`).
+    identity: What the run trains on, recorded in its checkpoints so that a
+      resume on other data is refused: the dataset (name, config, version),
+      the training examples, and a fingerprint of the training records.
   """
 
   config: config_lib.Config
@@ -37,6 +43,7 @@ class DataSpec:
   validation_split: str
   test_split: str
   exclude_ids: frozenset[str] = frozenset()
+  identity: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
   @property
   def num_classes(self) -> int:
@@ -53,9 +60,11 @@ class DataSpec:
       The spec.
 
     Raises:
-      trainers.command_line.config.ConfigError: naming the flag, for an unknown split or
-        a batch size larger than the train split, or if the dataset has not
-        been built in `data_dir`.
+      trainers.command_line.config.ConfigError: naming the flag, for an
+        unknown split or a batch size larger than the train split, or if
+        the dataset has not been built in `data_dir`.
+      tfds_builders.common.shards.DamagedShardError: a record file of the
+        splits is damaged (named, with the command that rebuilds it).
     """
     try:
       info = asl_pipeline.info(config.dataset, config.data_dir)
@@ -99,7 +108,8 @@ class DataSpec:
                class_names=tuple(info.class_names),
                steps_per_epoch=int(steps),
                validation_split=config.validation_split,
-               test_split=config.test_split, exclude_ids=exclude)
+               test_split=config.test_split, exclude_ids=exclude,
+               identity=_checked_identity(config, sizes["train_split"]))
 
   def train(self, seed: int,
             input_context: tf.distribute.InputContext | None = None,
@@ -182,6 +192,25 @@ class DataSpec:
     return asl_pipeline.eval_dataset(
         c.dataset, batch_size=c.eval_batch_size, split=split,
         data_dir=c.data_dir, image_size=c.image_size)
+
+
+def _checked_identity(config: config_lib.Config,
+                      train_examples: int) -> dict[str, Any]:
+  """Reads the splits' records once (naming a damaged shard); their identity.
+  """
+  builder = asl_pipeline.sources.builder(config.dataset, config.data_dir)
+  splits = [s for s in (config.train_split, config.validation_split,
+                        config.test_split) if s]
+  info = builder.info
+  config_name = builder.builder_config.name if builder.builder_config else ""
+  # A damaged shard fails here, before any work, not deep in a pass.
+  shards.check(builder, splits, rebuild=(
+      f"tfds build {info.name} --imports=tfds_builders "
+      + (f"--config={config_name} " if config_name else "")
+      + f"--overwrite --manual_dir=SOURCE_FOLDER --data_dir="
+      f"{config.data_dir or '~/tensorflow_datasets'}"))
+  return {"dataset": info.full_name, "train_examples": train_examples,
+          "records": shards.fingerprint(builder, [config.train_split])}
 
 
 def train_iterator(spec: DataSpec, strategy: tf.distribute.Strategy | None,
