@@ -109,8 +109,15 @@ def hand_png(hand, tmp_path) -> pathlib.Path:
 @pytest.fixture(scope="session")
 def service_cluster():
   """A tf.data service dispatcher and two workers in this process."""
+  import functools  # pylint: disable=g-import-not-at-top
   from asl_pipeline import service  # pylint: disable=g-import-not-at-top
-  with service.start_local_cluster(num_workers=2) as local:
+  # A worker stops only at its next heartbeat (tens of seconds apart by
+  # default): beat often, so that the session does not wait at its end.
+  with pytest.MonkeyPatch.context() as patch:
+    patch.setattr(service._service, "WorkerConfig", functools.partial(  # pylint: disable=protected-access
+        service._service.WorkerConfig, heartbeat_interval_ms=250))  # pylint: disable=protected-access
+    local = service.start_local_cluster(num_workers=2)
+  with local:
     yield local
 
 
