@@ -263,7 +263,8 @@ def _normalize_and_augment(ds: tf.data.Dataset, seed: int,
 def eval_dataset(name: str, *, batch_size: int, split: str = "test",
                  data_dir: str | None = None,
                  image_size: int | Sequence[int] | None = None,
-                 label_mode: str = "int", assert_cardinality: bool = True
+                 label_mode: str = "int", assert_cardinality: bool = True,
+                 include_ids: Collection[str] | None = None
                  ) -> tf.data.Dataset:
   """One ordered pass over `split` as batches of `(images, labels)`.
 
@@ -282,6 +283,8 @@ def eval_dataset(name: str, *, batch_size: int, split: str = "test",
     assert_cardinality: False leaves the length unknown and unchecked, for
       a reader that sees only part of the split (a tf.data service worker
       in "distributed_epoch" mode).
+    include_ids: If given, only the examples of `split` with these TFDS ids
+      (a part held out of a split for validation).
 
   Returns:
     A finite `tf.data.Dataset`.
@@ -295,7 +298,8 @@ def eval_dataset(name: str, *, batch_size: int, split: str = "test",
   _check_label_mode(label_mode, name, num_classes)
   decode, decodes_jpeg = _decode(name, data_dir, image_size)
   ds, count = sources.load(name, split=split, data_dir=data_dir,
-                           decode_image=not decodes_jpeg)
+                           decode_image=not decodes_jpeg,
+                           include_ids=include_ids)
   # Decode and resize per example, in parallel.
   ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
   if assert_cardinality:

@@ -153,7 +153,8 @@ def num_examples(name: str, split: str, data_dir: str | None = None) -> int:
 def load(name: str, *, split: str, data_dir: str | None = None,
          shuffle_files: bool = False, seed: int | None = None,
          input_context: tf.distribute.InputContext | None = None,
-         decode_image: bool = True, exclude_ids: Collection[str] = ()
+         decode_image: bool = True, exclude_ids: Collection[str] = (),
+         include_ids: Collection[str] | None = None
          ) -> tuple[tf.data.Dataset, int]:
   """Reads one split as a dataset of `{"image", "label"}` dicts.
 
@@ -174,10 +175,12 @@ def load(name: str, *, split: str, data_dir: str | None = None,
       that decodes it itself (e.g. at a reduced scale).
     exclude_ids: TFDS ids (`tfds_id`) of examples to leave out, e.g.
       `tfds_builders.report.cross_split_duplicate_keys(...)`.
+    include_ids: If given, the TFDS ids of the only examples to read (a
+      held-out part of a split).
 
   Returns:
     The dataset and the number of examples this shard reads (before
-    `exclude_ids` are left out).
+    `exclude_ids` are left out; `len(include_ids)` when given).
 
   Raises:
     ValueError: the split is unknown, malformed or empty.
@@ -199,14 +202,18 @@ def load(name: str, *, split: str, data_dir: str | None = None,
   # mode each service worker reads only part of the split, which TFDS's
   # element-count assertion would reject ("expected N elements but
   # contained only 0").
-  read_config = tfds.ReadConfig(shuffle_seed=seed,
-                                add_tfds_id=bool(exclude_ids),
+  by_id = bool(exclude_ids) or include_ids is not None
+  read_config = tfds.ReadConfig(shuffle_seed=seed, add_tfds_id=by_id,
                                 assert_cardinality=False)
   decoders = None if decode_image else {IMAGE_KEY: tfds.decode.SkipDecoding()}
   dataset = ready.as_dataset(split=split, shuffle_files=shuffle_files,
                              read_config=read_config, decoders=decoders)
+  if include_ids is not None:
+    dataset = example_ids.select_keys(dataset, include_ids)
+    count = len(include_ids)
   if exclude_ids:
-    dataset = example_ids.drop_keys(dataset, exclude_ids).map(
-        lambda example: {k: v for k, v in example.items()
-                         if k != example_ids.ID_KEY})
+    dataset = example_ids.drop_keys(dataset, exclude_ids)
+  if by_id:
+    dataset = dataset.map(lambda example: {
+        k: v for k, v in example.items() if k != example_ids.ID_KEY})
   return dataset, count

@@ -35,7 +35,8 @@ def test_course_flagfile_gives_the_course_recipe():
           config.augment, config.mode) == ("dli_cnn", 20, 32, "adam",
                                            "device", "function")
   assert config.data_dir == "/tmp/d"
-  assert config.validation_split == "train[90%:]"
+  assert (config.train_split, config.validation_split,
+          config.test_split) == ("train", "auto", "auto")
 
 
 @pytest.mark.parametrize("name", ["asl_quicktest.flags", "asl_demo.flags"])

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import asl_pipeline
 from tests import helpers
 from trainers.command_line import config as config_lib
+from trainers.training import data as data_lib
 from trainers.training import loop
 from trainers.training import steps as steps_lib
 
@@ -54,9 +54,8 @@ def test_a_stopped_run_resumes_at_the_next_epoch(asl_data_dir, tmp_path,
   # The saved model holds the best epoch's weights, not the last epoch's.
   model = keras.models.load_model(tmp_path / "model.keras")
   model.compile(metrics=["accuracy"], loss="sparse_categorical_crossentropy")
-  _, accuracy = model.evaluate(asl_pipeline.eval_dataset(
-      "sign_language_mnist", batch_size=64, split="train[90%:]",
-      data_dir=asl_data_dir), verbose=0)
+  validation = data_lib.DataSpec.create(tiny_config(asl_data_dir)).validation()
+  _, accuracy = model.evaluate(validation, verbose=0)
   assert accuracy == pytest.approx(metrics["best"]["val_accuracy"], abs=1e-6)
 
 

@@ -129,17 +129,20 @@ class Config:
   image_size: tuple[int, int] | None = _option(
       None, "HEIGHT,WIDTH to resize to; unset keeps the dataset's size.",
       on_resume=FIXED)
-  train_split: str = _option("train[:90%]", "TFDS split to train on.",
+  train_split: str = _option("train", "TFDS split to train on.",
                              on_resume=FIXED)
   drop_cross_split_duplicates: bool = _option(
       False, "Leave out training examples that duplicate, exactly or nearly, "
       "a validation or test example (as `python -m tfds_builders.report` "
       "finds them), and say how many.", on_resume=FIXED)
   validation_split: str = _option(
-      "train[90%:]", "TFDS split validated each epoch (picks the best "
-      "weights, drives early stopping); empty for none.")
+      "auto", "TFDS split validated each epoch (picks the best weights, "
+      "drives early stopping); `auto`: the dataset's `validation` split, "
+      "else a stratified 10% held out of --train_split (every class, the "
+      "same examples for the same --seed); empty for none.")
   test_split: str = _option(
-      "test", "TFDS split evaluated once at the end; empty for none.")
+      "auto", "TFDS split evaluated once at the end; `auto`: `test` when "
+      "the dataset has one, else none; empty for none.")
   summary_images: int = _option(
       4, "Augmented training inputs written to TensorBoard per run.",
       lower=0)

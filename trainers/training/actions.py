@@ -257,7 +257,7 @@ class FinalOutputs:
             "the outputs below hold its weights.")
     test = None
     if self.data.test_split:
-      test = evaluate(self.data.eval(self.data.test_split))
+      test = evaluate(self.data.test())
       print(f"Test ({self.data.test_split}): loss {test['loss']:.4f}, "
             f"accuracy {test['accuracy']:.4f}")
     metrics = write_metrics(self.out, history, test)

@@ -285,7 +285,7 @@ class Controller:
               "seconds": round(time.perf_counter() - started, 3)}
     if self.data.validation_split:
       self.precise_bn()
-      val = self.evaluate(self.data.eval(self.data.validation_split))
+      val = self.evaluate(self.data.validation())
       record.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
     progress.end(record)
     return record
