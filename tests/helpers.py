@@ -217,8 +217,10 @@ def check_finished_run(workdir, metrics, config) -> None:
   # model.keras holds the weights the test numbers were measured with ...
   model = keras.models.load_model(workdir / "model.keras")
   model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+  # `auto` is the dataset's own test split.
+  split = "test" if config.test_split == "auto" else config.test_split
   test = asl_pipeline.eval_dataset(
-      "sign_language_mnist", split=config.test_split,
+      "sign_language_mnist", split=split,
       batch_size=config.eval_batch_size, data_dir=config.data_dir)
   loss, accuracy = model.evaluate(test, verbose=0)
   assert abs(accuracy - metrics["test"]["accuracy"]) < 1e-6, (
