@@ -11,13 +11,13 @@ from absl import flags
 import pytest
 
 from tests import helpers
+from trainers import asl
 from trainers.command_line import config as config_lib
 from trainers.command_line import flags as trainer_flags
+from trainers.command_line import preflight
 
 CONFIGS = helpers.CONFIGS
-# As `trainers.asl.DEFAULTS` (importing that module would define its flags
-# globally, beside the cats/dogs trainer's in the same test process).
-DEFAULTS = config_lib.Config(dataset="sign_language_mnist")
+DEFAULTS = asl.DEFAULTS
 
 
 def parse(*args: str) -> flags.FlagValues:
@@ -61,22 +61,36 @@ def test_command_line_overrides_the_flagfile():
     ("--augment=cpu", "augment"), ("--learning_rate=0", "learning_rate"),
     ("--steps_per_epoch=0", "steps_per_epoch"),
     ("--early_stopping_patience=-2", "early_stopping_patience"),
-    ("--image_size=28", "image_size"),
+    ("--image_size=28,0", "image_size"), ("--image_size=1,2,3", "image_size"),
+    ("--learning_rate=inf", "learning_rate"), ("--seed=-1", "seed"),
+    ("--seed=4294967296", "seed"),
 ])
 def test_bad_values_are_rejected_while_parsing(bad, flag):
   with pytest.raises(flags.Error, match=flag):
     parse("--workdir=/tmp/w", bad)
 
 
+def test_image_size_takes_a_side_or_height_and_width():
+  assert to_config(parse("--workdir=/tmp/w", "--image_size=32")
+                   ).image_size == (32, 32)
+  assert to_config(parse("--workdir=/tmp/w", "--image_size=32,30")
+                   ).image_size == (32, 30)
+
+
 @pytest.mark.parametrize("args,flag", [
     (("--mode=eager", "--jit_compile"), "--jit_compile"),
-    (("--model=nope",), "--model"),
-    (("--model=no_such_module:build",), "--model"),
     (("--mixed_precision", "--precision=mixed_bfloat16"), "--mixed_precision"),
 ])
 def test_combinations_are_rejected_naming_the_flag(args, flag):
-  with pytest.raises(ValueError, match=flag):
+  with pytest.raises(config_lib.ConfigError, match=flag):
     to_config(parse("--workdir=/tmp/w", *args))
+
+
+@pytest.mark.parametrize("model", ["nope", "no_such_module:build"])
+def test_unknown_models_are_refused_before_any_work(model):
+  config = to_config(parse("--workdir=/tmp/w", f"--model={model}"))
+  with pytest.raises(config_lib.ConfigError, match="--model"):
+    preflight.check(config)
 
 
 def test_workdir_is_required():

@@ -59,6 +59,24 @@ def test_library_info_records_are_dropped_their_warnings_kept():
   assert keep(record(ours, logging.INFO))
 
 
+def test_library_deprecations_of_library_code_are_dropped_the_users_kept():
+  def warning(path, message):
+    return logging.LogRecord("tensorflow", logging.WARNING, path, 1, message,
+                             None, None)
+  deprecation = os.path.join("site-packages", "tensorflow", "python", "util",
+                             "deprecation.py")
+  tfds_caller = os.path.join("site-packages", "tensorflow_datasets", "core",
+                             "reader.py")
+  keep = console._LibraryInfoFilter().filter
+  assert not keep(warning(deprecation, f"From {tfds_caller}:102: CounterV2 "
+                          "(from tensorflow) is deprecated and will be "
+                          "removed in a future version."))
+  assert keep(warning(deprecation, "From /home/me/train.py:7: CounterV2 "
+                      "(from tensorflow) is deprecated and will be removed."))
+  assert not keep(warning(tfds_caller, "Variant folder /d/x/1.0.0 has no "
+                          "dataset_info.json"))
+
+
 @pytest.mark.parametrize("argv, asks", [
     (["prog"], False), (["prog", "--verbosity=1"], True),
     (["prog", "-v", "0"], True), (["prog", "--verbosity"], True),

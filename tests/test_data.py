@@ -22,6 +22,10 @@ def test_a_training_pass_through_the_service_repeats_no_example(
   split = collections.Counter(helpers.example_keys(asl_pipeline.eval_dataset(
       "sign_language_mnist", batch_size=96, split=config.train_split,
       data_dir=asl_data_dir)))
+  held_out = set(helpers.example_keys(spec.validation()))
+  assert len(held_out) == 48
+  for key in held_out:
+    del split[key]  # Validated on, never trained on.
   served = asl_pipeline.service.distribute(spec.service_epoch(16),
                                            service_cluster.address)
   got = collections.Counter(helpers.example_keys(served))

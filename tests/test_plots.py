@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from matplotlib import pyplot as plt
 import numpy as np
 from PIL import Image
 import pytest
 
 from tests import helpers
+from tests import layout
 from trainers.run_dir import plots
 
 
@@ -51,3 +53,62 @@ def test_curves_mark_the_first_best_epoch(tmp_path, monkeypatch):
   monkeypatch.setattr(plots, "_save", recording_save)
   helpers.assert_not_blank(plots.plot_curves(history, tmp_path / "curves.png"))
   assert "best epoch 2" in legends and "val accuracy 0.800" in legends
+
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+  yield
+  plt.close("all")
+
+# Names of 25 characters, each its own, as photo-folder classes can be.
+def _names(count):
+  return [f"{i:03d}_freshapples_and_bananas"[:25] for i in range(count)]
+
+
+@pytest.mark.parametrize("classes", [2, 6, 24, 100])
+def test_confusion_matrix_is_readable_at_any_class_count(classes):
+  rng = np.random.default_rng(classes)
+  matrix = rng.integers(0, 40, (classes, classes))
+  fig = plots._figure_confusion(matrix, _names(classes),
+                                "cats_dogs validation after 30 epochs")
+  texts = layout.assert_readable(fig)
+  ax, bar = fig.axes
+  assert len(layout.tick_labels(texts, ax.xaxis)) == classes
+  assert len(layout.tick_labels(texts, ax.yaxis)) == classes
+  assert layout.are_whole_numbers(layout.tick_labels(texts, bar.yaxis))
+  counts = [t for t in texts if t.axes is ax and t.get_text().isdigit()]
+  if classes <= 24:  # Beyond, the colours alone give the counts.
+    assert len(counts) == np.count_nonzero(matrix)
+    assert min(t.get_fontsize() for t in counts) >= 5
+  if classes == 6:
+    assert min(t.get_fontsize() for t in counts) >= 9
+
+
+def test_confusion_colour_bar_of_few_counts_ticks_whole_numbers():
+  fig = plots._figure_confusion(np.array([[1, 0], [2, 1]]), ["a", "b"], "t")
+  texts = layout.assert_readable(fig)
+  bar = fig.axes[1]
+  labels = layout.tick_labels(texts, bar.yaxis)
+  assert layout.are_whole_numbers(labels) and len(set(labels)) > 1
+
+
+def test_curves_tick_whole_epochs_with_legends_outside():
+  history = [{"epoch": e, "train_loss": 1.0 / e, "train_accuracy": 0.1 * e,
+              "val_loss": 1.0, "val_accuracy": acc}
+             for e, acc in [(1, 0.5), (2, 0.8), (3, 0.7)]]
+  fig = plots._figure_curves(history)
+  texts = layout.assert_readable(fig)
+  for ax in fig.axes:
+    labels = layout.tick_labels(texts, ax.xaxis)
+    assert layout.are_whole_numbers(labels)
+
+
+def test_series_of_many_long_run_names_is_readable():
+  series = {f"{name}_run": [(1, 0.1 * i), (2, 0.2), (3, None), (4, 0.5)]
+            for i, name in enumerate(_names(12))}
+  fig = plots._figure_series(series, xlabel="epoch", ylabel="val accuracy")
+  texts = layout.assert_readable(fig)
+  ax, = fig.axes
+  assert layout.are_whole_numbers(layout.tick_labels(texts, ax.xaxis))
+  assert set(series) <= {t.get_text() for t in texts}

@@ -8,6 +8,7 @@ import pytest
 
 from tests import helpers
 from trainers.command_line import config as config_lib
+from trainers.command_line import preflight
 from trainers.training import loop
 
 
@@ -41,5 +42,5 @@ def test_trains_a_model_from_a_module_outside_the_package(asl_data_dir,
   metrics = loop.train_and_evaluate(config.validate(), tmp_path / "run")
   assert metrics["history"][0]["epoch"] == 1
   assert (tmp_path / "run" / "export" / "saved_model.pb").exists()
-  with pytest.raises(ValueError, match="no function 'nope'"):
-    config_lib.Config(model="my_models:nope").validate()
+  with pytest.raises(config_lib.ConfigError, match="no function 'nope'"):
+    preflight.check(config_lib.Config(model="my_models:nope").validate())

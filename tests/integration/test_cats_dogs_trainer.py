@@ -14,11 +14,13 @@ from trainers.command_line import flags as trainer_flags
 from trainers.training import loop
 
 
-def test_option_the_model_does_not_take_is_rejected_early(tmp_path):
+def test_option_the_model_does_not_take_is_rejected_early(cats_dogs_data_dir,
+                                                          tmp_path):
   result = helpers.run_module("trainers.cats_dogs", "--model=simple_cnn",
                               "--activation=relu",
+                              f"--data_dir={cats_dogs_data_dir}",
                               f"--workdir={tmp_path / 'run'}")
-  assert result.returncode != 0
+  assert result.returncode == 2
   assert "activation" in result.stderr
   assert not (tmp_path / "run").exists()
 
@@ -51,6 +53,6 @@ def test_trains_predicts_and_compares(cats_dogs_data_dir, tmp_path):
 
   paths = comparison.compare(workdirs, tmp_path / "comparison")
   table = paths["markdown"].read_text()
-  assert "| simple_cnn | simple_cnn | 2 |" in table
+  assert "| simple_cnn | cats_dogs | simple_cnn | 2 |" in table
   assert "deep10 (activation=relu)" in table
   assert Image.open(paths["png"]).size[0] > 100

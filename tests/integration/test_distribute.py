@@ -145,7 +145,7 @@ def test_mirrored_trainer_on_two_cpus_gives_the_single_device_losses(
 _TRAINER_WORKER = textwrap.dedent("""
     import json, os, sys
     import numpy as np
-    from absl import app
+    from tfds_builders.common import command
     from trainers import asl
     from trainers.run_dir import export
     task = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
@@ -155,7 +155,7 @@ _TRAINER_WORKER = textwrap.dedent("""
                *model.get_weights())
       return real_export(model, path, class_names)
     export.export_model = export_and_keep_weights
-    app.run(asl.main)
+    command.run(asl.define_flags, asl.main)
 """)
 
 

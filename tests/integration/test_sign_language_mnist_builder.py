@@ -145,6 +145,18 @@ def test_missing_train_csv_gives_download_instructions(tmp_path):
   assert TRAIN in str(error.value)
 
 
+def test_a_train_csv_alone_builds_a_train_split(tmp_path, caplog):
+  (tmp_path / "in").mkdir()
+  (tmp_path / "in" / TRAIN).write_text(
+      "".join(f"{label}," + ",".join(["9"] * 784) + "\n"
+              for label in (0, 1, 2, 3)))
+  builder = _build(tmp_path / "in", tmp_path / "out")
+  assert list(builder.info.splits) == ["train"]
+  assert builder.info.splits["train"].num_examples == 4
+  assert any("building the train split only" in r.getMessage()
+             for r in caplog.records)
+
+
 def test_warns_when_scheme_is_ambiguous(tmp_path, caplog):
   rows = "\n".join(
       f"{label}," + ",".join(["7"] * 784) for label in (0, 1, 2, 3))

@@ -15,6 +15,7 @@ import json
 import pathlib
 from typing import Any
 
+from tfds_builders.common import command_flags
 from trainers.command_line import config as config_lib
 from trainers.run_dir import workdir as workdir_lib
 from trainers.training import checkpoints
@@ -31,12 +32,12 @@ def previous_run(workdir: pathlib.Path) -> dict[str, Any] | None:
     [...]}` from the newest checkpoint that holds one.
 
   Raises:
-    ConfigError: `workdir` is a file; or its checkpoints hold no record and
+    ConfigError: `workdir` cannot be a run directory (a file); or its checkpoints hold no record and
       its config.json is missing or damaged (named, with what to do).
   """
-  if workdir.exists() and not workdir.is_dir():
-    raise config_lib.ConfigError(f"--workdir={workdir} is a file, not a "
-                                 "directory.")
+  problem = command_flags.directory_problem(workdir, must_exist=False)
+  if problem:
+    raise config_lib.ConfigError(f"--workdir={workdir} {problem}.")
   found = checkpoints.on_disk(workdir / workdir_lib.CHECKPOINTS)
   if not found:
     return None
