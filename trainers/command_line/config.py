@@ -158,7 +158,8 @@ class Config:
       "auto", "TFDS split validated each epoch (picks the best weights, "
       "drives early stopping); `auto`: the dataset's `validation` split, "
       "else a stratified 10% held out of --train_split (every class, the "
-      "same examples for the same --seed); empty for none.")
+      "same examples for the same --seed); empty for none. Fixed on "
+      "resume: it decides which examples train.", on_resume=FIXED)
   test_split: str = _option(
       "auto", "TFDS split evaluated once at the end; `auto`: `test` when "
       "the dataset has one, else none; empty for none.")

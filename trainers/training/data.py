@@ -89,7 +89,8 @@ class DataSpec:
           "--image_size=HEIGHT,WIDTH.")
     chosen = _resolved_splits(config)
     sizes = _split_sizes(config, chosen)
-    exclude = chosen.validation_ids | _cross_split_duplicates(config, chosen)
+    exclude = chosen.validation_ids | _cross_split_duplicates(
+        config, chosen, sizes["train"] - len(chosen.validation_ids))
     sizes["train"] -= len(exclude)
     steps = config.steps_per_epoch or sizes["train"] // config.batch_size
     if steps < 1:
@@ -228,7 +229,8 @@ def _split_sizes(config: config_lib.Config,
 
 
 def _cross_split_duplicates(config: config_lib.Config,
-                            chosen: splits_lib.Splits) -> frozenset[str]:
+                            chosen: splits_lib.Splits,
+                            train_examples: int) -> frozenset[str]:
   """`--drop_cross_split_duplicates`: training copies of other examples."""
   if not config.drop_cross_split_duplicates:
     return frozenset()
@@ -239,8 +241,9 @@ def _cross_split_duplicates(config: config_lib.Config,
   found = frozenset(report.cross_split_duplicate_keys(
       config.dataset, data_dir=config.data_dir, train_split=chosen.train,
       other_splits=others)) - chosen.validation_ids
-  print(f"--drop_cross_split_duplicates: leaving out {len(found)} training "
-        "examples, duplicates of validation or test examples.")
+  print(f"--drop_cross_split_duplicates: leaving out {len(found)} of the "
+        f"{train_examples} training examples, duplicates of validation or "
+        "test examples.")
   return found
 
 
