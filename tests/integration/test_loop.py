@@ -242,6 +242,19 @@ def test_sigterm_saves_the_current_step_and_a_rerun_continues(asl_data_dir,
   assert [h["epoch"] for h in metrics["history"]] == [1]
 
 
+def test_balanced_classes_and_epoch_lines(asl_data_dir, tmp_path, capsys):
+  config = _resume_config(asl_data_dir, epochs=2, steps_per_epoch=2,
+                          checkpoint_every_steps=0, deterministic=False,
+                          class_weight="balanced", progress="epoch",
+                          lr_schedule="cosine")
+  loop.train_and_evaluate(config, tmp_path / "run")
+  out = capsys.readouterr().out
+  assert "Class weights (balanced): " in out
+  lines = [l for l in out.splitlines() if l.startswith("Epoch ")]
+  assert [l.split(" - ")[0] for l in lines] == ["Epoch 1/2", "Epoch 2/2"]
+  assert not any(c in out for c in "\x1b\r\b")
+
+
 def test_resuming_with_changed_flags(asl_data_dir, tmp_path, capsys):
   config = _resume_config(asl_data_dir, epochs=1, deterministic=False,
                           checkpoint_every_steps=0)
