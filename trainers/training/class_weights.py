@@ -6,6 +6,7 @@ import collections
 from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
+import tensorflow as tf
 import tensorflow_datasets as tfds
 
 import asl_pipeline
@@ -69,3 +70,22 @@ def describe(weights: Sequence[float], class_names: Sequence[str]) -> str:
   return "Class weights (balanced): " + ", ".join(
       f"{name} {w:.3g}" for name, w in zip(class_names, weights))
 
+
+
+def from_config(config, data) -> tf.Tensor | None:
+  """`--class_weight`'s weights for the run, printed; None for `none`.
+
+  Args:
+    config: The run's `Config`.
+    data: Its `DataSpec` (classes, the training examples left out).
+
+  Returns:
+    float32 weights of shape [num_classes], or None.
+  """
+  if config.class_weight == "none":
+    return None
+  counts = train_counts(config.dataset, config.data_dir, config.train_split,
+                        data.exclude_ids)
+  weights = balanced(counts, data.num_classes)
+  print(describe(weights, data.class_names))
+  return tf.constant(weights)

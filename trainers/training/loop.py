@@ -318,25 +318,13 @@ def _compiled_steps(config: config_lib.Config, state: state_lib.TrainState,
       first_bad_step=state.first_bad_step, step=state.step,
       strategy=strategy, grad_norms=state.grad_norms,
       schedule=schedules.from_config(config, data.steps_per_epoch),
-      class_weights=_class_weights(config, data))
+      class_weights=class_weights_lib.from_config(config, data))
   train_loop = steps_lib.make_train_loop(train_step,
                                          use_tf_function=use_tf_function)
   evaluate = steps_lib.make_evaluate(
       steps_lib.make_eval_step(state.model, loss_fn, state.eval_metrics),
       state.eval_metrics, use_tf_function=use_tf_function)
   return train_loop, evaluate
-
-
-def _class_weights(config: config_lib.Config, data: data_lib.DataSpec
-                   ) -> tf.Tensor | None:
-  """`--class_weight=balanced`'s weights, printed; None for `none`."""
-  if config.class_weight == "none":
-    return None
-  counts = class_weights_lib.train_counts(
-      config.dataset, config.data_dir, config.train_split, data.exclude_ids)
-  weights = class_weights_lib.balanced(counts, data.num_classes)
-  print(class_weights_lib.describe(weights, data.class_names))
-  return tf.constant(weights)
 
 
 def _next_loop_size(config: config_lib.Config, steps: int,
