@@ -215,6 +215,11 @@ class Controller:
     print(f"Resuming from {latest}: epoch {epoch} done"
           + (f", {in_epoch} steps into epoch {epoch + 1}." if in_epoch else
              "."))
+    schedule = schedules.from_config(self.config, self.data.steps_per_epoch)
+    if schedule.kind != "constant":
+      # --epochs may have changed: the rest of the decay spans the new run.
+      print(f"{schedule.describe().capitalize()}; at step {step}: "
+            f"{float(schedule(step)):.3g}.")
     record = self.state.run_record.numpy().decode()
     path = self.workdir / workdir_lib.METRICS
     try:
