@@ -150,7 +150,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     def check(entry):
       try:
         return image_files.to_rgb_jpeg(
-            entry.path.read_bytes(), max_side=config.max_side,
+            image_files.read_file(entry.path), max_side=config.max_side,
             quality=config.jpeg_quality)
       except image_files.SkippedImage as e:
         return e

@@ -5,7 +5,8 @@ so a loop (`cats/up -> ..`) ends; a link whose target lies outside the
 dataset tree (the root, or a split folder that is itself a link) is skipped
 and counted, never read: it is treated like a `label.csv` path outside the
 root, except that the build goes on. Hidden files and folders (`.thumbs/`,
-`.cache/`) are skipped and counted like `.DS_Store`.
+`.cache/`) are skipped and counted like `.DS_Store`, and so are named pipes,
+sockets and devices.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ HIDDEN_FOLDERS = "hidden_folders"
 LINKS_OUTSIDE_ROOT = "links_outside_root"
 LINKS_TO_LISTED = "links_to_listed_folders_or_files"
 BROKEN_LINKS = "broken_links"
+# Named pipes, sockets and devices: reading a pipe would wait forever.
+SPECIAL_FILES = "special_files"
 
 
 @dataclasses.dataclass
@@ -95,6 +98,8 @@ def list_files(folder: epath.Path, bases: set[str]) -> Listing:
         skipped.append((SYSTEM_FILES, path))
       elif name.startswith("."):
         skipped.append((HIDDEN_FILES, path))
+      elif not entry.is_file():
+        skipped.append((SPECIAL_FILES, path))
       elif entry.path in listed_files:
         skipped.append((LINKS_TO_LISTED, path))
       else:
@@ -119,6 +124,8 @@ def list_files(folder: epath.Path, bases: set[str]) -> Listing:
         skipped.append((LINKS_TO_LISTED, path))
       else:
         visit(path, target)
+    elif not os.path.isfile(target):
+      skipped.append((SPECIAL_FILES, path))
     elif target in listed_files:
       skipped.append((LINKS_TO_LISTED, path))
     else:
