@@ -98,8 +98,9 @@ def folder_layout_names(folders: Mapping[str, str],
     label_csv.LabelCsvError: A label names no class folder but is a near
       miss of one, or labels a file in a class folder; or cannot be stored.
   """
+  folders = {name: f"class folder {shown}" for name, shown in folders.items()}
   for name, where in folders.items():
-    check_storable(name, f"class folder {where}")
+    check_storable(name, where)
   _refuse_look_alikes(folders)
   own = {}  # Classes named by label.csv alone -> where first named.
   indices = []

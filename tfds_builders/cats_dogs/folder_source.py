@@ -282,6 +282,9 @@ def _scan_split(root, split, folder, rows, names, folder_label, layout, bases
     if not tree_walk.is_inside(tree_walk.real_path(row.path), bases):
       count(tree_walk.LINKS_OUTSIDE_ROOT, _key(root, row.path))
       continue
+    if not tree_walk.is_regular_file(row.path):
+      count(tree_walk.SPECIAL_FILES, _key(root, row.path))
+      continue
     key = _key(root, row.path)
     if key in from_csv:
       _, first_label, first_where = from_csv[key]

@@ -86,7 +86,7 @@ def read(root: epath.Path, split_folder: epath.Path, bases: set[str]
     logging.warning("cats_dogs: %s links to a file outside the dataset root; "
                     "not read, so its labels are not used.", path)
     return []
-  if not path.is_file():  # A folder, or a pipe that would block forever.
+  if not tree_walk.is_regular_file(path):  # A folder, or a pipe.
     raise LabelCsvError(f"{path}: not a regular file; label.csv must be a "
                         "CSV file of `path,label` rows.")
   text = csv_text.decode_utf8(path.read_bytes(), str(path), LabelCsvError)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 
 from etils import epath
 
@@ -44,6 +45,18 @@ class Listing:
 def real_path(path: epath.Path) -> str:
   """The path with every symlink resolved."""
   return os.path.realpath(os.fspath(path))
+
+
+def is_regular_file(path: epath.Path) -> bool:
+  """Whether a path (links followed) is a regular file.
+
+  `epath`'s `is_file` is true of anything that is not a folder, named pipes
+  included, and reading a pipe waits forever.
+  """
+  try:
+    return stat.S_ISREG(os.stat(os.fspath(path)).st_mode)
+  except OSError:
+    return False
 
 
 def is_inside(real: str, bases: set[str]) -> bool:
@@ -124,7 +137,7 @@ def list_files(folder: epath.Path, bases: set[str]) -> Listing:
         skipped.append((LINKS_TO_LISTED, path))
       else:
         visit(path, target)
-    elif not os.path.isfile(target):
+    elif not is_regular_file(epath.Path(target)):
       skipped.append((SPECIAL_FILES, path))
     elif target in listed_files:
       skipped.append((LINKS_TO_LISTED, path))
