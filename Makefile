@@ -1,5 +1,6 @@
-# Quickstart: `make demo` (end-to-end run on a synthetic sample) and
-# `make test`. Both create and reuse the virtual environment in .venv.
+# Quickstart: `make demo` (end-to-end run on a synthetic sample), `make test`
+# (the fast tests, a few minutes) and `make test-all` (every test, what CI
+# runs). All create and reuse the virtual environment in .venv.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,7 +12,7 @@ DEMO_DIR ?= demo_out
 # the start-up noise themselves (tfds_builders/common/console.py).
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test test-all bench clean
 
 install: $(STAMP)
 
@@ -40,17 +41,17 @@ demo: install
 	    --manual_dir=$(DEMO_DIR)/asl_csv --data_dir=$(DEMO_DIR)/tfds \
 	    > $(DEMO_DIR)/sign_language_mnist_build.txt
 	@echo "Built; the dataset's description: $(DEMO_DIR)/sign_language_mnist_build.txt"
-	$(PY) -m asl_pipeline.preview --dataset sign_language_mnist \
-	    --data_dir $(DEMO_DIR)/tfds --out $(DEMO_DIR)/asl_augmented.png
+	$(PY) -m asl_pipeline.preview --dataset=sign_language_mnist \
+	    --data_dir=$(DEMO_DIR)/tfds --out=$(DEMO_DIR)
 	$(PY) -m trainers.asl --flagfile=asl_demo \
 	    --data_dir=$(DEMO_DIR)/tfds --workdir=$(DEMO_DIR)/asl
 	$(PY) -m trainers.sample_images --data_dir=$(DEMO_DIR)/tfds \
 	    --dataset=sign_language_mnist --out=$(DEMO_DIR)/asl_images --count=4
-	$(PY) -m trainers.predict --model=$(DEMO_DIR)/asl --top_k=3 \
+	$(PY) -m trainers.predict --workdir=$(DEMO_DIR)/asl --top_k=3 \
 	    $(DEMO_DIR)/asl_images/*.png
-	$(PY) -m trainers.evaluate --model=$(DEMO_DIR)/asl \
+	$(PY) -m trainers.evaluate --workdir=$(DEMO_DIR)/asl \
 	    --data_dir=$(DEMO_DIR)/tfds --split=test
-	$(PY) -m trainers.visualize --model=$(DEMO_DIR)/asl \
+	$(PY) -m trainers.visualize --workdir=$(DEMO_DIR)/asl \
 	    --image=$$(ls $(DEMO_DIR)/asl_images/*.png | head -n 1) \
 	    --out=$(DEMO_DIR)/asl/pictures
 	@echo "== Cats and dogs: a photo folder, tfds build, an MLP against a CNN"
@@ -69,13 +70,18 @@ demo: install
 	    --out=$(DEMO_DIR)
 	$(PY) -m trainers.sample_images --data_dir=$(DEMO_DIR)/tfds \
 	    --dataset=cats_dogs --out=$(DEMO_DIR)/cats_dogs_images --count=4
-	$(PY) -m trainers.predict --model=$(DEMO_DIR)/cats_dogs \
+	$(PY) -m trainers.predict --workdir=$(DEMO_DIR)/cats_dogs \
 	    $(DEMO_DIR)/cats_dogs_images/*
 	@echo "Demo finished: everything is in $(DEMO_DIR)/"
 	@echo "See the training runs in TensorBoard:"
 	@echo "  $(VENV)/bin/tensorboard --logdir $(DEMO_DIR)"
 
+# The fast tier: unit tests and one tiny end-to-end training run. The tests
+# in tests/integration/ (marked `slow` by tests/conftest.py) are left out.
 test: install
+	$(PY) -m pytest -m "not slow"
+
+test-all: install
 	$(PY) -m pytest
 
 bench: install

@@ -12,69 +12,48 @@
     augmented.compile(...)
     augmented.fit(ds, epochs=5, validation_data=ev)
 
-Importing the package also imports `tfds_builders`, which registers the
-package's datasets with TFDS.
+The names below are the public API. Each loads its module on first use
+(PEP 562), so importing the package loads no TensorFlow: a command of the
+package can answer a usage error before it loads, and `python -m
+asl_pipeline.service` runs a module nobody imported yet. Reading a dataset
+registers the package's own builders with TFDS (`tfds_builders`).
 """
 
-import sys as _sys
+from __future__ import annotations
+
+import importlib
+
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "AUGMENT_MODES": "asl_pipeline.options",
+    "AugmentationChain": "asl_pipeline.augment",
+    "Augmenter": "asl_pipeline.augment",
+    "DatasetInfo": "asl_pipeline.sources",
+    "LABEL_MODES": "asl_pipeline.options",
+    "RandomAffine": "asl_pipeline.augment",
+    "eval_dataset": "asl_pipeline.pipeline",
+    "info": "asl_pipeline.sources",
+    "make_augmenter": "asl_pipeline.augment",
+    "package_datasets": "asl_pipeline.sources",
+    "start_local_cluster": "asl_pipeline.service",
+    "train_dataset": "asl_pipeline.pipeline",
+    "with_augmentation": "asl_pipeline.augment",
+}
+_SUBMODULES = ("service",)
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES])
 
 
-def _quiet_own_command() -> None:
-  """Quiets the console when Python runs one of this package's commands.
-
-  `python -m asl_pipeline.preview` (or `.service`) imports this package,
-  and with it TensorFlow, before the command's own code runs; so the
-  command's console is made quiet here (see `tfds_builders.common.console`). Python
-  sets `sys.argv[0]` to "-m" only while it locates the module to run, so a
-  program that merely imports the library is left alone.
-  """
-  argv = getattr(_sys, "orig_argv", [])
-  if (_sys.argv[:1] == ["-m"] and "-m" in argv[:-1] and
-      argv[argv.index("-m") + 1].startswith(__name__ + ".")):
-    from tfds_builders.common import console  # pylint: disable=g-import-not-at-top
-    console.quiet(argv[argv.index("-m") + 1:])
-
-
-_quiet_own_command()
-
-# pylint: disable=g-import-not-at-top,wrong-import-position
-from asl_pipeline.augment import AugmentationChain
-from asl_pipeline.augment import Augmenter
-from asl_pipeline.augment import make_augmenter
-from asl_pipeline.augment import RandomAffine
-from asl_pipeline.augment import with_augmentation
-from asl_pipeline.pipeline import AUGMENT_MODES
-from asl_pipeline.pipeline import LABEL_MODES
-from asl_pipeline.pipeline import eval_dataset
-from asl_pipeline.pipeline import train_dataset
-from asl_pipeline.sources import DatasetInfo
-from asl_pipeline.sources import info
-from asl_pipeline.sources import package_datasets
-
-__all__ = [
-    "AUGMENT_MODES",
-    "AugmentationChain",
-    "Augmenter",
-    "DatasetInfo",
-    "LABEL_MODES",
-    "RandomAffine",
-    "eval_dataset",
-    "info",
-    "make_augmenter",
-    "package_datasets",
-    "service",
-    "start_local_cluster",
-    "train_dataset",
-    "with_augmentation",
-]
-
-# `service` and `start_local_cluster` load on first use: importing the module
-# here would make `python -m asl_pipeline.service` run a module that is
-# already imported (runpy warns that this "may result in unpredictable
-# behaviour").
 def __getattr__(name: str):
-  if name in ("service", "start_local_cluster"):
-    import importlib  # pylint: disable=g-import-not-at-top
-    service = importlib.import_module("asl_pipeline.service")
-    return service if name == "service" else service.start_local_cluster
-  raise AttributeError(f"module 'asl_pipeline' has no attribute {name!r}")
+  if name in _EXPORTS:
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+  elif name in _SUBMODULES:
+    value = importlib.import_module(f"{__name__}.{name}")
+  else:
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+  globals()[name] = value  # Found at once next time.
+  return value
+
+
+def __dir__() -> list[str]:
+  return sorted({*globals(), *__all__})

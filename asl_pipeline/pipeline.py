@@ -17,10 +17,8 @@ import tensorflow as tf
 from asl_pipeline import augment as augment_lib
 from asl_pipeline import ops
 from asl_pipeline import sources
-
-AUGMENT_MODES = ("pipeline", "device", "none")
-# The label forms of keras.utils.image_dataset_from_directory.
-LABEL_MODES = ("int", "categorical", "binary")
+from asl_pipeline.options import AUGMENT_MODES
+from asl_pipeline.options import LABEL_MODES
 
 
 def _check_batch_size(batch_size) -> int:
@@ -34,39 +32,42 @@ def _check_batch_size(batch_size) -> int:
   return value
 
 
-def _check_label_mode(label_mode: str, name: str, num_classes: int) -> None:
+def _check_label_mode(label_mode: str, described: str,
+                      num_classes: int) -> None:
   if label_mode not in LABEL_MODES:
     raise ValueError(f"label_mode must be one of {LABEL_MODES}, got "
                      f"{label_mode!r}.")
   if label_mode == "binary" and num_classes != 2:
     raise ValueError(
-        f"label_mode='binary' needs 2 classes; {name!r} has {num_classes}. "
+        f"label_mode='binary' needs 2 classes; {described} has "
+        f"{num_classes}. "
         "Use label_mode='int' or 'categorical'.")
 
 
-def _decode(name: str, data_dir: str | None,
+def _decode(name: sources.Dataset, data_dir: str | None,
+            dataset_info: sources.DatasetInfo,
             image_size: int | Sequence[int] | None):
   """The per-example op and whether it decodes the image bytes itself.
 
   Returns:
-    `(op, decodes_jpeg)`: the op maps a TFDS example to `(image, label)`;
-    when `decodes_jpeg`, the example must be read with its JPEG image left
-    encoded, so that the op decodes it at a reduced scale.
+    `(op, decodes_jpeg)`: the op maps a `sources.load` example to
+    `(image, label)`; when `decodes_jpeg`, the example must be read with its
+    JPEG image left encoded, so that the op decodes it at a reduced scale.
   """
-  dataset_info = sources.info(name, data_dir)
   shape = dataset_info.image_shape
   steps = [ops.cast_label()]
-  decodes_jpeg = (image_size is not None and
-                  sources.image_encoding(name, data_dir) == "jpeg")
+  decodes_jpeg = image_size is not None and sources.image_encoding(
+      name, data_dir, image_key=dataset_info.image_key,
+      label_key=dataset_info.label_key) == "jpeg"
   if decodes_jpeg:
     steps.append(ops.decode_jpeg_for_size(image_size, channels=shape[-1]))
   if image_size is not None:
     steps.append(ops.resize_short_side_and_center_crop(image_size))
   elif None in shape:
     raise ValueError(
-        f"Images of {name!r} vary in size (stored shape {shape}); pass "
-        "image_size=N (or (height, width)) to resize them, e.g. "
-        "image_size=160.")
+        f"Images of {sources.describe(name)} vary in size (stored shape "
+        f"{shape}); pass image_size=N (or (height, width)) to resize them, "
+        "e.g. image_size=160.")
   else:
     steps.append(ops.ensure_static_shape(shape))
   example_op = ops.compose(*steps)
@@ -91,7 +92,8 @@ def _batch_op(label_mode: str, num_classes: int):
   return apply
 
 
-def train_dataset(name: str, *, batch_size: int, split: str = "train",
+def train_dataset(name: sources.Dataset, *, batch_size: int,
+                  split: str = "train",
                   data_dir: str | None = None,
                   image_size: int | Sequence[int] | None = None,
                   augment: str = "pipeline", seed: int = 0,
@@ -100,7 +102,9 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
                   input_context: tf.distribute.InputContext | None = None,
                   exclude_ids: Collection[str] = (),
                   start_batch: int = 0,
-                  assert_cardinality: bool = True) -> tf.data.Dataset:
+                  assert_cardinality: bool = True,
+                  image_key: str | None = None,
+                  label_key: str | None = None) -> tf.data.Dataset:
   """A shuffled, augmented, batched training stream of `(images, labels)`.
 
   Images are float32 in [0, 1], `[batch, height, width, channels]` with a
@@ -114,7 +118,10 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
   same `seed` replays the same batches.
 
   Args:
-    name: A TFDS dataset, e.g. `sign_language_mnist` or `cats_dogs`.
+    name: A TFDS dataset name, e.g. `sign_language_mnist` or
+      `sign_language_mnist/kaggle`, or a `tfds.core.DatasetBuilder` object
+      (`tfds.folder_dataset.ImageFolder(root)`, a builder under
+      `tfds.testing.mock_data`, ...).
     batch_size: The global batch size; with `input_context`, each replica's
       batch is `input_context.get_per_replica_batch_size(batch_size)`.
     split: Any TFDS split string (`"train"`, `"train[:90%]"`, ...).
@@ -149,6 +156,10 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
     assert_cardinality: False leaves a pass's length unknown and unchecked,
       for a reader that sees only part of the split (a tf.data service
       worker in "distributed_epoch" mode).
+    image_key: The dataset's image feature; None finds its one
+      `tfds.features.Image` (grayscale or colour).
+    label_key: The dataset's label feature; None finds its one
+      `tfds.features.ClassLabel`.
 
   Returns:
     A `tf.data.Dataset` for `model.fit` or a custom loop.
@@ -166,20 +177,25 @@ def train_dataset(name: str, *, batch_size: int, split: str = "train",
   if shuffle_buffer is not None and shuffle_buffer <= 0:
     raise ValueError(f"shuffle_buffer must be positive or None, got "
                      f"{shuffle_buffer!r}.")
-  num_classes = sources.info(name, data_dir).num_classes
-  _check_label_mode(label_mode, name, num_classes)
-  decode, decodes_jpeg = _decode(name, data_dir, image_size)
+  dataset_info = sources.info(name, data_dir, image_key=image_key,
+                              label_key=label_key)
+  num_classes = dataset_info.num_classes
+  _check_label_mode(label_mode, sources.describe(name), num_classes)
+  decode, decodes_jpeg = _decode(name, data_dir, dataset_info, image_size)
   if input_context is not None:
     batch_size = input_context.get_per_replica_batch_size(batch_size)
   ds, count = sources.load(name, split=split, data_dir=data_dir,
                            shuffle_files=True, seed=seed,
                            input_context=input_context,
                            decode_image=not decodes_jpeg,
-                           exclude_ids=exclude_ids)
+                           exclude_ids=exclude_ids,
+                           image_key=dataset_info.image_key,
+                           label_key=dataset_info.label_key)
   if count < batch_size:
     raise ValueError(
-        f"split={split!r} of {name!r} has {count} examples for this pipeline, "
-        f"fewer than one batch of {batch_size}; use a smaller batch_size.")
+        f"split={split!r} of {sources.describe(name)} has {count} examples "
+        f"for this pipeline, fewer than one batch of {batch_size}; use a "
+        "smaller batch_size.")
   if shuffle_buffer is None:
     shuffle_buffer = count if cache else min(count, 10_000)
 
@@ -260,10 +276,12 @@ def _normalize_and_augment(ds: tf.data.Dataset, seed: int,
       apply, num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def eval_dataset(name: str, *, batch_size: int, split: str = "test",
-                 data_dir: str | None = None,
+def eval_dataset(name: sources.Dataset, *, batch_size: int,
+                 split: str = "test", data_dir: str | None = None,
                  image_size: int | Sequence[int] | None = None,
-                 label_mode: str = "int", assert_cardinality: bool = True
+                 label_mode: str = "int", assert_cardinality: bool = True,
+                 include_ids: Collection[str] | None = None,
+                 image_key: str | None = None, label_key: str | None = None
                  ) -> tf.data.Dataset:
   """One ordered pass over `split` as batches of `(images, labels)`.
 
@@ -273,7 +291,8 @@ def eval_dataset(name: str, *, batch_size: int, split: str = "test",
   known (`len(ds)`), so Keras shows progress and never runs out of data.
 
   Args:
-    name: A TFDS dataset, e.g. `sign_language_mnist`.
+    name: A TFDS dataset name or a `tfds.core.DatasetBuilder`, as in
+      `train_dataset`.
     batch_size: Examples per batch.
     split: Any TFDS split string.
     data_dir: The TFDS data directory; None means TFDS's default.
@@ -282,6 +301,10 @@ def eval_dataset(name: str, *, batch_size: int, split: str = "test",
     assert_cardinality: False leaves the length unknown and unchecked, for
       a reader that sees only part of the split (a tf.data service worker
       in "distributed_epoch" mode).
+    include_ids: If given, only the examples of `split` with these TFDS ids
+      (a part held out of a split for validation).
+    image_key: As in `train_dataset`.
+    label_key: As in `train_dataset`.
 
   Returns:
     A finite `tf.data.Dataset`.
@@ -291,11 +314,16 @@ def eval_dataset(name: str, *, batch_size: int, split: str = "test",
     FileNotFoundError: the dataset is not built in `data_dir`.
   """
   batch_size = _check_batch_size(batch_size)
-  num_classes = sources.info(name, data_dir).num_classes
-  _check_label_mode(label_mode, name, num_classes)
-  decode, decodes_jpeg = _decode(name, data_dir, image_size)
+  dataset_info = sources.info(name, data_dir, image_key=image_key,
+                              label_key=label_key)
+  num_classes = dataset_info.num_classes
+  _check_label_mode(label_mode, sources.describe(name), num_classes)
+  decode, decodes_jpeg = _decode(name, data_dir, dataset_info, image_size)
   ds, count = sources.load(name, split=split, data_dir=data_dir,
-                           decode_image=not decodes_jpeg)
+                           decode_image=not decodes_jpeg,
+                           include_ids=include_ids,
+                           image_key=dataset_info.image_key,
+                           label_key=dataset_info.label_key)
   # Decode and resize per example, in parallel.
   ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
   if assert_cardinality:

@@ -1,24 +1,27 @@
 r"""Writes a 4x8 grid of training images, as the pipeline feeds them.
 
 Usage:
-  python -m asl_pipeline.preview --dataset sign_language_mnist \
-      --data_dir DIR --out grid.png [--seed 0] [--noaugment] [--image_size N]
+  python -m asl_pipeline.preview --dataset=sign_language_mnist \
+      --data_dir=DATA_DIR --out=DIR [--seed=0] [--noaugment] \
+      [--image_size=N or H,W]
 
-Each tile is titled with its class name, so a look at the grid shows both
-what the augmentation does and that labels still match their images.
+writes `DIR/<dataset>_augmented.png` (`_raw.png` with `--noaugment`). Each
+tile is titled with its class name, so a look at the grid shows both what
+the augmentation does and that labels still match their images. Datasets
+whose images vary in size (`cats_dogs`) need `--image_size`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+import pathlib
 
-from absl import app
 from absl import flags
-import matplotlib
 import numpy as np
 
-from asl_pipeline import pipeline
-from asl_pipeline import sources
+from tfds_builders.common import command
+from tfds_builders.common import command_flags
+from tfds_builders.common import data_dirs
 
 ROWS, COLS = 4, 8
 
@@ -33,6 +36,7 @@ def save_grid(images: np.ndarray, titles: Sequence[str], out: str,
     out: Output path; the extension picks the format (png, pdf, ...).
     suptitle: Title over the whole grid.
   """
+  import matplotlib  # pylint: disable=g-import-not-at-top
   matplotlib.use("Agg")  # Files only: no display needed.
   from matplotlib import pyplot as plt  # pylint: disable=g-import-not-at-top
   fig, axes = plt.subplots(ROWS, COLS, figsize=(COLS * 1.3, ROWS * 1.5))
@@ -52,7 +56,7 @@ def save_grid(images: np.ndarray, titles: Sequence[str], out: str,
 
 def preview(dataset: str, out: str, *, data_dir: str | None = None,
             seed: int = 0, augment: bool = True,
-            image_size: int | None = None) -> None:
+            image_size: int | tuple[int, int] | None = None) -> None:
   """Draws one batch of `train_dataset` and saves it as a grid.
 
   Args:
@@ -63,6 +67,10 @@ def preview(dataset: str, out: str, *, data_dir: str | None = None,
     augment: Apply the course augmentation (`augment="pipeline"`).
     image_size: As in `train_dataset`; needed for variable-size images.
   """
+  # pylint: disable=g-import-not-at-top
+  from asl_pipeline import pipeline
+  from asl_pipeline import sources
+  # pylint: enable=g-import-not-at-top
   names = sources.info(dataset, data_dir).class_names
   ds = pipeline.train_dataset(
       dataset, batch_size=ROWS * COLS, data_dir=data_dir,
@@ -74,32 +82,44 @@ def preview(dataset: str, out: str, *, data_dir: str | None = None,
             suptitle=f"{dataset}: {what} training batch (seed {seed})")
 
 
-def _define_flags() -> None:
-  """Defines the CLI's flags, only when run as a program.
-
-  Names as common as --out and --seed would clash with other modules' flags
-  if merely importing this one defined them.
-  """
-  flags.DEFINE_string("dataset", "sign_language_mnist", "TFDS dataset name.")
-  flags.DEFINE_string("data_dir", None, "TFDS data directory.")
-  flags.DEFINE_string("out", "grid.png", "Output image path.")
-  flags.DEFINE_integer("seed", 0, "Shuffle and augmentation seed.")
-  flags.DEFINE_boolean("augment", True,
-                       "Show augmented images (--noaugment: raw).")
-  flags.DEFINE_integer("image_size", None,
-                       "Resize to this side (needed for cats_dogs).",
-                       lower_bound=1)
+def define_flags(flag_values: flags.FlagValues) -> None:
+  command_flags.define_dataset(flag_values, "sign_language_mnist")
+  command_flags.define_data_dir(flag_values)
+  command_flags.define_out_dir(flag_values, "Directory for the grid PNG.",
+                               default=".")
+  command_flags.define_seed(flag_values, 0, "Shuffle and augmentation seed.")
+  flags.DEFINE_boolean("augment", True, "Show augmented images "
+                       "(--noaugment: as stored).", flag_values=flag_values)
+  command_flags.define_image_size(
+      flag_values, None, "Resize to this size (needed for datasets whose "
+      "images vary in size, such as cats_dogs).")
 
 
-def main(argv: Sequence[str]) -> None:
-  if len(argv) > 1:
-    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  flag = flags.FLAGS
-  preview(flag.dataset, flag.out, data_dir=flag.data_dir, seed=flag.seed,
-          augment=flag.augment, image_size=flag.image_size)
-  print(f"Wrote {flag.out}")
+def grid_path(out_dir: str, dataset: str, augment: bool) -> pathlib.Path:
+  """Where the grid of `dataset` goes in `out_dir`."""
+  kind = "augmented" if augment else "raw"
+  return pathlib.Path(out_dir) / f"{dataset.replace('/', '_')}_{kind}.png"
+
+
+def main(flag_values: flags.FlagValues, args: list[str]) -> None:
+  """Checks the dataset, then draws and writes the grid."""
+  if args:
+    raise command.UsageError(f"unexpected arguments: {' '.join(args)}")
+  name, data_dir = flag_values.dataset, flag_values.data_dir
+  data_dirs.check_built(name, data_dir)
+  from asl_pipeline import sources  # pylint: disable=g-import-not-at-top
+  with command.blame("dataset", name):
+    shape = sources.info(name, data_dir).image_shape
+  if None in shape[:2] and not flag_values.image_size:
+    raise command.UsageError(
+        f"--image_size is needed: the images of {name!r} vary in size "
+        "(give N or HEIGHT,WIDTH, e.g. --image_size=160)")
+  out = grid_path(flag_values.out, name, flag_values.augment)
+  out.parent.mkdir(parents=True, exist_ok=True)
+  preview(name, str(out), data_dir=data_dir, seed=flag_values.seed,
+          augment=flag_values.augment, image_size=flag_values.image_size)
+  print(f"Wrote {out}")
 
 
 if __name__ == "__main__":
-  _define_flags()
-  app.run(main)
+  command.run(define_flags, main)

@@ -7,18 +7,19 @@ wraps `tf.data.experimental.service.distribute` with address checks, so a
 wrong or dead address fails fast with the address named instead of hanging.
 
 Usage:
-  python -m asl_pipeline.service dispatcher --port 5050 [--work_dir DIR]
-  python -m asl_pipeline.service worker --dispatcher localhost:5050 \
-      --port 5051 [--worker_address HOST:5051]
+  python -m asl_pipeline.service dispatcher --port=5050 [--work_dir=DIR]
+  python -m asl_pipeline.service worker --dispatcher=localhost:5050 \
+      --port=5051 [--worker_address=HOST:5051]
 
 Each command blocks until SIGINT or SIGTERM, then stops its server and exits
 with status 0. Trainers then read through it with
-`--data_service=grpc://localhost:5050`.
+`--data_service=grpc://localhost:5050`. A port in use, or a worker's
+dispatcher that does not answer within 10 s, is a usage error naming the
+flag.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import dataclasses
 import os
 import signal
@@ -26,9 +27,21 @@ import socket
 import threading
 import time
 
-from absl import app
 from absl import flags
+
+from tfds_builders.common import console
+
+if __name__ == "__main__":
+  # Run as a program: quiet the console before TensorFlow loads below; the
+  # runner's own call (in `command.run`) comes after this module's imports.
+  console.quiet()
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf
+
+from asl_pipeline.options import parse_address
+from tfds_builders.common import command
+from tfds_builders.common import command_flags
 
 _service = tf.data.experimental.service
 
@@ -42,44 +55,11 @@ PROCESSING_MODES = {
 }
 _PROTOCOL = "grpc"
 _STOP_TIMEOUT_S = 5.0
+# How long a worker started from the command line waits for its dispatcher.
+_DISPATCHER_WAIT_S = 10.0
 _HOW_TO_START = ("start one with `python -m asl_pipeline.service dispatcher "
                  "--port PORT` and at least one `python -m "
                  "asl_pipeline.service worker --dispatcher=HOST:PORT`")
-
-
-def parse_address(service: str) -> tuple[str, int]:
-  """Splits a tf.data service address into host and port.
-
-  Args:
-    service: `grpc://HOST:PORT` or `HOST:PORT`; an IPv6 host goes in
-      brackets, e.g. `grpc://[::1]:5050`.
-
-  Returns:
-    `(host, port)`, the host without brackets.
-
-  Raises:
-    ValueError: the address is malformed; the message quotes it.
-  """
-  if not isinstance(service, str):
-    raise ValueError(f"tf.data service address must be a string like "
-                     f"'grpc://localhost:5050', got {service!r}")
-  rest = service
-  if "://" in service:
-    protocol, rest = service.split("://", 1)
-    if protocol != _PROTOCOL:
-      raise ValueError(f"tf.data service address {service!r} uses protocol "
-                       f"{protocol!r}; only 'grpc://HOST:PORT' is supported")
-  host, sep, port_text = rest.rpartition(":")
-  if host.startswith("[") and host.endswith("]"):
-    host = host[1:-1]
-  if not sep or not host or "/" in rest or not port_text.isdigit():
-    raise ValueError(f"tf.data service address {service!r} is not of the "
-                     f"form 'grpc://HOST:PORT' (e.g. 'grpc://localhost:5050')")
-  port = int(port_text)
-  if not 0 < port < 65536:
-    raise ValueError(f"tf.data service address {service!r} has port {port}, "
-                     f"outside 1..65535")
-  return host, port
 
 
 def wait_for_dispatcher(service: str, timeout_s: float = 10.0) -> None:
@@ -297,20 +277,22 @@ def start_local_cluster(num_workers: int = 2) -> LocalCluster:
   return LocalCluster(dispatcher.target, dispatcher, workers)
 
 
-def _define_flags() -> None:
-  """Defines the command line flags, only when run as a program.
-
-  Importing the library must not define flags: trainers that import it
-  have flags of their own, and absl refuses a name defined twice.
-  """
-  flags.DEFINE_integer("port", 0, "Port to listen on; 0 picks a free one.")
+def define_flags(flag_values: flags.FlagValues) -> None:
+  """The command's flags (the library itself takes none)."""
+  command_flags.define_port(flag_values,
+                            "Port to listen on; 0 picks a free one.")
   flags.DEFINE_string(
       "work_dir", None,
-      "dispatcher: journal directory; makes the dispatcher fault tolerant.")
-  flags.DEFINE_string("dispatcher", None, "worker: the dispatcher's HOST:PORT.")
+      "dispatcher: journal directory; makes the dispatcher fault tolerant.",
+      flag_values=flag_values)
+  flags.DEFINE_string("dispatcher", None, "worker: the dispatcher's "
+                      "HOST:PORT (or grpc://HOST:PORT).",
+                      flag_values=flag_values)
+  command_flags.register_check(flag_values, "dispatcher", parse_address)
   flags.DEFINE_string(
       "worker_address", None,
-      "worker: the address trainers reach it at; default localhost:%port%.")
+      "worker: the address trainers reach it at; default localhost:%port%.",
+      flag_values=flag_values)
 
 
 def _stop_event() -> threading.Event:
@@ -321,28 +303,54 @@ def _stop_event() -> threading.Event:
   return stop
 
 
-def main(argv: Sequence[str]) -> None:
-  flag_values = flags.FLAGS
-  if len(argv) != 2 or argv[1] not in ("dispatcher", "worker"):
-    raise app.UsageError("Usage: python -m asl_pipeline.service "
-                         "dispatcher|worker [flags]")
-  stop = _stop_event()
-  if argv[1] == "dispatcher":
-    server = start_dispatcher(flag_values.port, flag_values.work_dir)
-    print(f"tf.data service dispatcher listening at {server.target}",
-          flush=True)
-  else:
-    if not flag_values.dispatcher:
-      raise app.UsageError("worker needs --dispatcher=HOST:PORT")
+def _check_port(port: int) -> None:
+  """A usage error if something on this machine already listens at `port`."""
+  if not port:
+    return
+  with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    # Only a listening socket makes the bind fail, not one in TIME_WAIT.
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-      server = start_worker(flag_values.dispatcher, flag_values.port,
-                            flag_values.worker_address)
-    except ValueError as e:
-      raise app.UsageError(f"--dispatcher: {e}") from e
-    # The bound port is only known from the server, for --port=0.
-    bound = server._address  # pylint: disable=protected-access
-    print(f"tf.data service worker at {bound} serving dispatcher "
-          f"{flag_values.dispatcher}", flush=True)
+      probe.bind(("", port))
+    except OSError as e:
+      raise command.UsageError(f"--port={port}: cannot listen there "
+                               f"({e.strerror}); pick another port, or 0 "
+                               "for a free one") from None
+
+
+def _start(role: str, flag_values: flags.FlagValues):
+  """Starts the server `role` names; returns it and a line announcing it."""
+  if role == "dispatcher":
+    server = start_dispatcher(flag_values.port, flag_values.work_dir)
+    return server, f"dispatcher listening at {server.target}"
+  address = flag_values.dispatcher
+  try:
+    wait_for_dispatcher(address, _DISPATCHER_WAIT_S)
+  except ConnectionError:
+    raise command.UsageError(
+        f"--dispatcher={address}: no tf.data service dispatcher answers "
+        f"there within {_DISPATCHER_WAIT_S:g}s; start one with `python -m "
+        "asl_pipeline.service dispatcher --port=PORT`") from None
+  server = start_worker(address, flag_values.port, flag_values.worker_address)
+  # The bound port is only known from the server, for --port=0.
+  bound = server._address  # pylint: disable=protected-access
+  return server, f"worker at {bound} serving dispatcher {address}"
+
+
+def main(flag_values: flags.FlagValues, args: list[str]) -> None:
+  """Runs a dispatcher or a worker until SIGINT or SIGTERM."""
+  if len(args) != 1 or args[0] not in ("dispatcher", "worker"):
+    raise command.UsageError(
+        "name the server to start, dispatcher or worker: `python -m "
+        "asl_pipeline.service dispatcher --port=5050`")
+  role = args[0]
+  if role == "worker" and not flag_values.dispatcher:
+    raise command.UsageError("--dispatcher is required for a worker "
+                             "(HOST:PORT of the dispatcher)")
+  _check_port(flag_values.port)
+  stop = _stop_event()
+  server, announcement = _start(role, flag_values)
+  print(f"tf.data service {announcement}", flush=True)
   stop.wait()
   # A worker busy with an endless job can block in stop(); bound the wait so
   # that SIGTERM always ends the process.
@@ -351,11 +359,10 @@ def main(argv: Sequence[str]) -> None:
   stopper.join(_STOP_TIMEOUT_S)
   late = (f" (gave up waiting after {_STOP_TIMEOUT_S:g}s)"
           if stopper.is_alive() else "")
-  print(f"tf.data service {argv[1]} stopped{late}", flush=True)
+  print(f"tf.data service {role} stopped{late}", flush=True)
   # Skip interpreter teardown: it would call the server's stop() again.
   os._exit(0)  # pylint: disable=protected-access
 
 
 if __name__ == "__main__":
-  _define_flags()
-  app.run(main)
+  command.run(define_flags, main)

@@ -1,32 +1,27 @@
-"""Tests for the ASL entry point: flagfiles, early flag errors, a real run."""
+"""The ASL entry point: flagfiles, and flag errors answered before TensorFlow.
+
+Its real runs are in `tests/integration/test_asl_trainer.py`.
+"""
 
 from __future__ import annotations
 
-import json
-import os
-import pathlib
 import subprocess
-import sys
 
 from absl import flags
 import pytest
 
+from tests import helpers
+from trainers import asl
 from trainers.command_line import config as config_lib
 from trainers.command_line import flags as trainer_flags
+from trainers.command_line import preflight
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-CONFIGS = ROOT / "trainers" / "configs"
-# As `trainers.asl.DEFAULTS` (importing that module would define its flags
-# globally, beside the cats/dogs trainer's in the same test process).
-DEFAULTS = config_lib.Config(dataset="sign_language_mnist")
+CONFIGS = helpers.CONFIGS
+DEFAULTS = asl.DEFAULTS
 
 
 def parse(*args: str) -> flags.FlagValues:
-  flag_values = flags.FlagValues()
-  trainer_flags.define_flags(DEFAULTS, flag_values=flag_values)
-  flag_values(["asl", *args])
-  flag_values.validate_all_flags()
-  return flag_values
+  return helpers.parse_flags(DEFAULTS, *args)
 
 
 def to_config(flag_values) -> config_lib.Config:
@@ -40,7 +35,8 @@ def test_course_flagfile_gives_the_course_recipe():
           config.augment, config.mode) == ("dli_cnn", 20, 32, "adam",
                                            "device", "function")
   assert config.data_dir == "/tmp/d"
-  assert config.validation_split == "train[90%:]"
+  assert (config.train_split, config.validation_split,
+          config.test_split) == ("train", "auto", "auto")
 
 
 @pytest.mark.parametrize("name", ["asl_quicktest.flags", "asl_demo.flags"])
@@ -65,22 +61,36 @@ def test_command_line_overrides_the_flagfile():
     ("--augment=cpu", "augment"), ("--learning_rate=0", "learning_rate"),
     ("--steps_per_epoch=0", "steps_per_epoch"),
     ("--early_stopping_patience=-2", "early_stopping_patience"),
-    ("--image_size=28", "image_size"),
+    ("--image_size=28,0", "image_size"), ("--image_size=1,2,3", "image_size"),
+    ("--learning_rate=inf", "learning_rate"), ("--seed=-1", "seed"),
+    ("--seed=4294967296", "seed"),
 ])
 def test_bad_values_are_rejected_while_parsing(bad, flag):
   with pytest.raises(flags.Error, match=flag):
     parse("--workdir=/tmp/w", bad)
 
 
+def test_image_size_takes_a_side_or_height_and_width():
+  assert to_config(parse("--workdir=/tmp/w", "--image_size=32")
+                   ).image_size == (32, 32)
+  assert to_config(parse("--workdir=/tmp/w", "--image_size=32,30")
+                   ).image_size == (32, 30)
+
+
 @pytest.mark.parametrize("args,flag", [
     (("--mode=eager", "--jit_compile"), "--jit_compile"),
-    (("--model=nope",), "--model"),
-    (("--model=no_such_module:build",), "--model"),
     (("--mixed_precision", "--precision=mixed_bfloat16"), "--mixed_precision"),
 ])
 def test_combinations_are_rejected_naming_the_flag(args, flag):
-  with pytest.raises(ValueError, match=flag):
+  with pytest.raises(config_lib.ConfigError, match=flag):
     to_config(parse("--workdir=/tmp/w", *args))
+
+
+@pytest.mark.parametrize("model", ["nope", "no_such_module:build"])
+def test_unknown_models_are_refused_before_any_work(model):
+  config = to_config(parse("--workdir=/tmp/w", f"--model={model}"))
+  with pytest.raises(config_lib.ConfigError, match="--model"):
+    preflight.check(config)
 
 
 def test_workdir_is_required():
@@ -88,14 +98,13 @@ def test_workdir_is_required():
     parse("--epochs=1")
 
 
-def run_trainer(*args: str) -> subprocess.CompletedProcess:
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-  return subprocess.run([sys.executable, "-m", "trainers.asl", *args],
-                        cwd=ROOT, env=env, capture_output=True, text=True,
-                        timeout=300, check=False)
+def run_trainer(*args: str, **kwargs) -> subprocess.CompletedProcess:
+  return helpers.run_module("trainers.asl", *args, **kwargs)
 
 
-@pytest.mark.slow
+# The commands below answer before TensorFlow is imported: quick processes.
+
+
 def test_entry_point_fails_before_any_work(tmp_path):
   workdir = tmp_path / "run"
   result = run_trainer(f"--flagfile={CONFIGS / 'asl.flags'}",
@@ -103,18 +112,6 @@ def test_entry_point_fails_before_any_work(tmp_path):
   assert result.returncode != 0
   assert "--epochs" in result.stderr
   assert not workdir.exists()
-
-
-@pytest.mark.slow
-def test_entry_point_trains_and_exports(asl_data_dir, tmp_path):
-  result = run_trainer(f"--flagfile={CONFIGS / 'asl_quicktest.flags'}",
-                       f"--data_dir={asl_data_dir}", f"--workdir={tmp_path}",
-                       "--epochs=1", "--steps_per_epoch=2")
-  assert result.returncode == 0, result.stderr[-3000:]
-  metrics = json.loads((tmp_path / "metrics.json").read_text())
-  assert [h["epoch"] for h in metrics["history"]] == [1]
-  assert "accuracy" in metrics["test"]
-  assert (tmp_path / "export" / "saved_model.pb").exists()
 
 
 def test_help_lists_the_trainer_flags_and_a_flag_error_is_one_line(tmp_path):
@@ -133,44 +130,8 @@ def test_help_lists_the_trainer_flags_and_a_flag_error_is_one_line(tmp_path):
 
 
 def test_a_shipped_flagfile_is_found_by_name_from_anywhere(tmp_path):
-  result = subprocess.run(
-      [sys.executable, "-m", "trainers.asl", "--flagfile=asl_demo",
-       "--epochs=0", f"--workdir={tmp_path / 'run'}"], cwd=tmp_path,
-      capture_output=True, text=True, timeout=120, check=False)
+  result = run_trainer("--flagfile=asl_demo", "--epochs=0",
+                       f"--workdir={tmp_path / 'run'}", cwd=tmp_path)
   # The flagfile was read (no "not found"); the flag after it still wins.
   assert result.stderr.strip().splitlines() == [
       "trainers.asl: error: flag --epochs=0: 0 is not a positive integer"]
-
-
-@pytest.mark.slow
-def test_a_dataset_never_built_is_a_usage_error_and_creates_nothing(tmp_path):
-  from trainers.training import loop  # pylint: disable=g-import-not-at-top
-  config = to_config(parse("--workdir=/tmp/w",
-                           f"--data_dir={tmp_path / 'empty'}"))
-  with pytest.raises(config_lib.ConfigError, match="not built"):
-    loop.train_and_evaluate(config, tmp_path / "run")
-  assert not (tmp_path / "run").exists()
-
-
-@pytest.mark.slow
-def test_trains_a_model_from_a_module_outside_the_package(asl_data_dir,
-                                                          tmp_path,
-                                                          monkeypatch):
-  from trainers.training import loop  # pylint: disable=g-import-not-at-top
-  (tmp_path / "my_models.py").write_text(
-      "import keras\n\n"
-      "def tiny(input_shape, num_classes, width=8):\n"
-      "  return keras.Sequential([\n"
-      "      keras.Input(input_shape), keras.layers.Flatten(),\n"
-      "      keras.layers.Dense(width, activation='relu'),\n"
-      "      keras.layers.Dense(num_classes, activation='softmax')])\n")
-  monkeypatch.syspath_prepend(str(tmp_path))
-  config = config_lib.Config(
-      data_dir=asl_data_dir, model="my_models:tiny", epochs=1,
-      batch_size=16, steps_per_epoch=2, test_split="", summary_images=0,
-      model_options={"width": 4})
-  metrics = loop.train_and_evaluate(config.validate(), tmp_path / "run")
-  assert metrics["history"][0]["epoch"] == 1
-  assert (tmp_path / "run" / "export" / "saved_model.pb").exists()
-  with pytest.raises(ValueError, match="no function 'nope'"):
-    config_lib.Config(model="my_models:nope").validate()

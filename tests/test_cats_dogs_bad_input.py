@@ -7,15 +7,13 @@ import io
 import logging
 import os
 import struct
-import zlib
 
 from etils import epath
 import numpy as np
 from PIL import Image
 import pytest
-import tensorflow_datasets as tfds
 
-import tfds_builders  # pylint: disable=unused-import
+from tests import helpers
 from tfds_builders.cats_dogs import folder_source
 from tfds_builders.common import image_files
 from tfds_builders.cats_dogs import tree_walk
@@ -31,34 +29,15 @@ def _jpeg(seed: int = 0) -> bytes:
 _JPEG = _jpeg()
 
 
-def _tree(root: epath.Path, files: dict[str, bytes | str]) -> epath.Path:
-  for name, content in files.items():
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, str):
-      path.write_text(content, encoding="utf-8")
-    else:
-      path.write_bytes(content)
-  return root
-
-
 def _labels(source: folder_source.SplitSource) -> dict[str, int]:
   return {e.key: e.label for e in source.entries}
-
-
-def _build(manual_dir, data_dir, config=None):
-  builder = tfds.builder("cats_dogs", data_dir=str(data_dir), config=config)
-  builder.download_and_prepare(
-      download_config=tfds.download.DownloadConfig(
-          manual_dir=str(manual_dir)))
-  return builder
 
 
 # --- label.csv text: byte-order mark, encoding, line ends, huge fields ------
 
 
 def test_byte_order_mark_is_not_part_of_the_first_path(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/cat_0000.jpg": _JPEG, "train/dogs/d.jpg": _JPEG,
       "train/label.csv": b"\xef\xbb\xbfcats/cat_0000.jpg,1\n"})
   _, sources = folder_source.scan(root, "cats_dogs")
@@ -69,7 +48,7 @@ def test_byte_order_mark_is_not_part_of_the_first_path(tmp_path):
 
 def test_byte_order_mark_before_a_loose_file_keeps_it(tmp_path):
   # Labelled only by label.csv: a kept mark would drop the file unnoticed.
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "valid/loose.jpg": _JPEG, "valid/owl/a.jpg": _JPEG,
       "valid/label.csv": b"\xef\xbb\xbfloose.jpg,fox\r\n"})
   names, sources = folder_source.scan(root, "folder")
@@ -85,8 +64,8 @@ def test_byte_order_mark_before_a_loose_file_keeps_it(tmp_path):
 ])
 def test_label_csv_that_is_not_utf8_names_file_and_line(tmp_path, content,
                                                         line):
-  root = _tree(epath.Path(tmp_path), {"train/cats/a.jpg": _JPEG,
-                                      "train/label.csv": content})
+  root = helpers.write_tree(epath.Path(tmp_path), {"train/cats/a.jpg": _JPEG,
+                                                   "train/label.csv": content})
   with pytest.raises(folder_source.LabelCsvError,
                      match=rf"train/label\.csv:{line}: byte 0x.. at column "
                            r"\d+ is not UTF-8"):
@@ -94,7 +73,7 @@ def test_label_csv_that_is_not_utf8_names_file_and_line(tmp_path, content,
 
 
 def test_huge_field_names_file_and_its_line(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/a.jpg": _JPEG,
       "train/label.csv": "cats/a.jpg,0\n\ncats/" + "x" * 200_000 + ".jpg,1\n"})
   with pytest.raises(folder_source.LabelCsvError,
@@ -104,7 +83,7 @@ def test_huge_field_names_file_and_its_line(tmp_path):
 
 
 def test_cr_only_line_ends_are_line_breaks(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/a.jpg": _JPEG, "train/cats/b.jpg": _JPEG,
       "train/label.csv": b"file,label\rcats/a.jpg,1\rcats/b.jpg,dog\r"})
   _, sources = folder_source.scan(root, "cats_dogs")
@@ -125,7 +104,7 @@ def test_cr_only_line_ends_are_line_breaks(tmp_path):
     "cats/a.jpg,cat\ncats/b.jpg,0\ntrain/cats/./a.jpg,dog\n",
 ])
 def test_conflicting_duplicate_rows_fail_naming_both_lines(tmp_path, rows):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/a.jpg": _JPEG, "train/cats/b.jpg": _JPEG,
       "train/label.csv": rows})
   with pytest.raises(folder_source.LabelCsvError,
@@ -135,7 +114,7 @@ def test_conflicting_duplicate_rows_fail_naming_both_lines(tmp_path, rows):
 
 
 def test_agreeing_duplicate_rows_are_counted(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/a.jpg": _JPEG,
       "train/label.csv": "cats/a.jpg,1\ntrain/cats/a.jpg,dog\n"})
   _, sources = folder_source.scan(root, "cats_dogs")
@@ -146,7 +125,7 @@ def test_agreeing_duplicate_rows_are_counted(tmp_path):
 
 @pytest.mark.parametrize("row", ["../test/cats/x.jpg", "../train/../test/cats/x.jpg"])
 def test_dotdot_paths_that_stay_inside_the_root_are_accepted(tmp_path, row):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/a.jpg": _JPEG, "test/cats/x.jpg": _JPEG,
       "train/label.csv": f"cats/a.jpg,0\n{row},1\n"})
   _, sources = folder_source.scan(root, "cats_dogs")
@@ -158,8 +137,8 @@ def test_dotdot_paths_that_stay_inside_the_root_are_accepted(tmp_path, row):
 
 
 def test_symlink_loop_is_listed_once_and_counted(tmp_path):
-  root = _tree(epath.Path(tmp_path), {"train/cats/a.jpg": _JPEG,
-                                      "train/dogs/b.jpg": _JPEG})
+  root = helpers.write_tree(epath.Path(tmp_path), {"train/cats/a.jpg": _JPEG,
+                                                   "train/dogs/b.jpg": _JPEG})
   os.symlink("..", root / "train/cats/up")
   os.symlink("../../..", root / "train/dogs/top")
   _, sources = folder_source.scan(root, "cats_dogs")
@@ -170,8 +149,8 @@ def test_symlink_loop_is_listed_once_and_counted(tmp_path):
 
 
 def test_links_inside_the_tree_are_followed_once(tmp_path):
-  root = _tree(epath.Path(tmp_path), {"train/cats/a.jpg": _JPEG,
-                                      "more/cats/c.jpg": _jpeg(1)})
+  root = helpers.write_tree(epath.Path(tmp_path), {"train/cats/a.jpg": _JPEG,
+                                                   "more/cats/c.jpg": _jpeg(1)})
   os.symlink("../more/cats", root / "train/dogs")  # A linked class folder.
   os.symlink("a.jpg", root / "train/cats/again.jpg")  # The same file twice.
   _, sources = folder_source.scan(root, "cats_dogs")
@@ -181,9 +160,9 @@ def test_links_inside_the_tree_are_followed_once(tmp_path):
 
 
 def test_links_out_of_the_root_are_skipped_and_counted(tmp_path):
-  outside = _tree(epath.Path(tmp_path) / "elsewhere",
+  outside = helpers.write_tree(epath.Path(tmp_path) / "elsewhere",
                   {"x.jpg": _JPEG, "folder/y.jpg": _JPEG})
-  root = _tree(epath.Path(tmp_path) / "data", {
+  root = helpers.write_tree(epath.Path(tmp_path) / "data", {
       "train/cats/a.jpg": _JPEG,
       "train/label.csv": "cats/linked.jpg,1\ncats/a.jpg,0\n"})
   os.symlink(outside / "x.jpg", root / "train/cats/linked.jpg")
@@ -199,7 +178,7 @@ def test_links_out_of_the_root_are_skipped_and_counted(tmp_path):
 
 
 def test_a_split_folder_linked_from_elsewhere_is_read(tmp_path):
-  real = _tree(epath.Path(tmp_path) / "big_disk",
+  real = helpers.write_tree(epath.Path(tmp_path) / "big_disk",
                {"cats/a.jpg": _JPEG, "dogs/b.jpg": _JPEG})
   root = epath.Path(tmp_path) / "data"
   root.mkdir()
@@ -213,7 +192,7 @@ def test_a_split_folder_linked_from_elsewhere_is_read(tmp_path):
 
 
 def test_hidden_files_and_folders_are_skipped_and_counted(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/a.jpg": _JPEG, "train/cats/.a.jpg": _JPEG,
       "train/cats/.thumbs/a.jpg": _JPEG, "train/dogs/.cache/x/b.jpg": _JPEG,
       "train/dogs/b.jpg": _JPEG})
@@ -225,53 +204,38 @@ def test_hidden_files_and_folders_are_skipped_and_counted(tmp_path):
 
 
 def test_empty_class_folder_and_single_class_warn(tmp_path, caplog):
-  root = _tree(epath.Path(tmp_path), {"train/owl/a.jpg": _JPEG,
-                                      "train/bat/b.jpg": _JPEG})
+  root = helpers.write_tree(epath.Path(tmp_path), {"train/owl/a.jpg": _JPEG,
+                                                   "train/bat/b.jpg": _JPEG})
   (root / "train/emu").mkdir()
   with caplog.at_level(logging.WARNING):
     names, _ = folder_source.scan(root, "folder")
   assert names == ["bat", "emu", "owl"]
   assert "no labelled file for class(es) ['emu']" in caplog.text
   caplog.clear()
-  root = _tree(epath.Path(tmp_path) / "cats_only", {"train/cats/a.jpg": _JPEG})
+  root = helpers.write_tree(epath.Path(tmp_path) / "cats_only",
+                            {"train/cats/a.jpg": _JPEG})
   with caplog.at_level(logging.WARNING):
     folder_source.scan(root, "cats_dogs")
   assert "every labelled file is of class 'cat'" in caplog.text
 
 
-def test_names_that_are_not_utf8_are_stored_escaped(tmp_path):
-  src = os.fsencode(tmp_path / "src")
-  for name in (b"train/cats/caf\xe9.jpg", b"train/dogs/d.jpg",
-               b"train/ch\xe2t/e.jpg", b"train/bat/f.jpg"):
-    path = os.path.join(src, name)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-      f.write(_JPEG)
-  builder = _build(tmp_path / "src", tmp_path / "tfds")
-  names = {ex["file_name"].decode(): int(ex["label"]) for ex in
-           tfds.as_numpy(builder.as_dataset(split="train"))}
-  assert names == {"train/cats/caf\\xe9.jpg": 0, "train/dogs/d.jpg": 1}
-  counts = builder.info.metadata["counts"]["train"]
-  assert counts[folder_source.ESCAPED_NAMES] == 2
+def test_names_that_are_not_utf8_are_escaped_class_names(tmp_path):
+  # The build stores the file names escaped the same way (see
+  # tests/integration/test_cats_dogs_builder.py).
+  root = helpers.write_tree(epath.Path(tmp_path), {
+      name: _JPEG for name in (b"train/cats/caf\xe9.jpg", b"train/dogs/d.jpg",
+                               b"train/ch\xe2t/e.jpg", b"train/bat/f.jpg")})
+  _, sources = folder_source.scan(root, "cats_dogs")
+  assert _labels(sources["train"]) == {"train/cats/caf\\xe9.jpg": 0,
+                                       "train/dogs/d.jpg": 1}
+  assert sources["train"].counts[folder_source.ESCAPED_NAMES] == 2
   # In the folder layout the folder's name becomes a class name, escaped.
-  names, sources = folder_source.scan(epath.Path(tmp_path / "src"), "folder")
+  names, sources = folder_source.scan(root, "folder")
   assert names == ["bat", "cats", "ch\\xe2t", "dogs"]
   assert _labels(sources["train"])["train/ch\\xe2t/e.jpg"] == 2
 
 
 # --- Decompression bombs: one limit, read from the header --------------------
-
-
-def _huge_png(width: int, height: int) -> bytes:
-  """A small PNG whose header declares width x height pixels."""
-  out = io.BytesIO()
-  Image.new("L", (1, 1)).save(out, format="PNG")
-  data = bytearray(out.getvalue())
-  ihdr = 8 + 8  # Signature, then the IHDR chunk's length and type.
-  data[ihdr:ihdr + 8] = struct.pack(">II", width, height)
-  crc = zlib.crc32(bytes(data[ihdr - 4:ihdr + 13]))
-  data[ihdr + 13:ihdr + 17] = struct.pack(">I", crc)
-  return bytes(data)
 
 
 def _huge_bmp(width: int, height: int) -> bytes:
@@ -282,7 +246,7 @@ def _huge_bmp(width: int, height: int) -> bytes:
   return bytes(data)
 
 
-@pytest.mark.parametrize("data", [_huge_png(20000, 20000),
+@pytest.mark.parametrize("data", [helpers.huge_png(20000, 20000),
                                   _huge_bmp(15000, 12000)])
 def test_images_over_the_pixel_limit_are_refused_from_the_header(data):
   with pytest.raises(image_files.ImageTooLarge, match="over the limit of "

@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image
 import pytest
 
+from tests import helpers
 from tfds_builders.cats_dogs import folder_source
 from tfds_builders.common import image_files
 
@@ -166,17 +167,6 @@ def test_ordered_map_keeps_input_order_across_threads():
 # --- Trees and label.csv ----------------------------------------------------
 
 
-def _tree(root: epath.Path, files: dict[str, bytes | str]) -> epath.Path:
-  for name, content in files.items():
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, str):
-      path.write_text(content, encoding="utf-8")
-    else:
-      path.write_bytes(content)
-  return root
-
-
 _JPEG = _encoded(Image.fromarray(_halves(8, 8)), "JPEG")
 
 
@@ -185,7 +175,7 @@ def _labels(source: folder_source.SplitSource) -> dict[str, int]:
 
 
 def test_system_files_are_counted_not_listed(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/a.jpg": _JPEG, "train/cats/.DS_Store": b"\0",
       "train/dogs/._b.jpg": b"\0", "train/Thumbs.db": b"\0",
       "train/__MACOSX/cats/._a.jpg": b"\0"})
@@ -195,7 +185,7 @@ def test_system_files_are_counted_not_listed(tmp_path):
 
 
 def test_unicode_and_spaces_in_names_via_folder_and_csv(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/chat été 1.jpg": _JPEG, "train/other/hund 犬.jpg": _JPEG,
       "train/label.csv": "other/hund 犬.jpg,1\n"})
   _, sources = folder_source.scan(root, "cats_dogs")
@@ -206,7 +196,7 @@ def test_unicode_and_spaces_in_names_via_folder_and_csv(tmp_path):
 @pytest.mark.parametrize("header", ["", "file,label\n", "id,label\n",
                                     "\ufeffpath,class\n"])
 def test_label_csv_with_and_without_header(tmp_path, header):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "test/x/a.jpg": _JPEG, "test/x/b.jpg": _JPEG,
       # One path from the split folder, one from the root; names or indices.
       "test/label.csv": header + "x/a.jpg,1\ntest/x/b.jpg,cat\n"})
@@ -216,7 +206,7 @@ def test_label_csv_with_and_without_header(tmp_path, header):
 
 
 def test_label_csv_wins_over_folder_and_is_counted(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/a.jpg": _JPEG, "train/cats/b.jpg": _JPEG,
       "train/label.csv": "cats/a.jpg,1\ncats/b.jpg,0\n"})
   _, sources = folder_source.scan(root, "cats_dogs")
@@ -228,7 +218,7 @@ def test_label_csv_wins_over_folder_and_is_counted(tmp_path):
 
 
 def test_rows_naming_missing_files_are_counted(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/a.jpg": _JPEG,
       "train/label.csv": "cats/a.jpg,0\ncats/gone.jpg,0\ndogs/gone.jpg,1\n"})
   _, sources = folder_source.scan(root, "cats_dogs")
@@ -243,29 +233,30 @@ def test_paths_escaping_the_root_fail_naming_file_and_line(tmp_path, row):
   outside.write_bytes(_JPEG)
   root = epath.Path(tmp_path) / "data"
   row = str(outside) if row == "ABSOLUTE_OUTSIDE" else row
-  _tree(root, {"train/cats/a.jpg": _JPEG,
-               "train/label.csv": f"file,label\ncats/a.jpg,0\n{row},1\n"})
+  helpers.write_tree(root, {
+      "train/cats/a.jpg": _JPEG,
+      "train/label.csv": f"file,label\ncats/a.jpg,0\n{row},1\n"})
   with pytest.raises(folder_source.LabelCsvError,
                      match=r"train/label\.csv:3: .*outside the dataset root"):
     folder_source.scan(root, "cats_dogs")
 
 
 def test_absolute_path_inside_the_root_is_accepted(tmp_path):
-  root = _tree(epath.Path(tmp_path), {"train/cats/a.jpg": _JPEG})
+  root = helpers.write_tree(epath.Path(tmp_path), {"train/cats/a.jpg": _JPEG})
   (root / "train/label.csv").write_text(f"{root / 'train/cats/a.jpg'},dog\n")
   _, sources = folder_source.scan(root, "cats_dogs")
   assert _labels(sources["train"]) == {"train/cats/a.jpg": 1}
 
 
 def test_unknown_label_fails_naming_file_and_line(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/a.jpg": _JPEG, "train/label.csv": "cats/a.jpg,2\n"})
   with pytest.raises(folder_source.LabelCsvError, match=r"label\.csv:1: "):
     folder_source.scan(root, "cats_dogs")
 
 
 def test_folder_layout_classes_from_folders_and_csv_names(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/owl/a.jpg": _JPEG, "train/bat/b.jpg": _JPEG,
       "valid/loose.jpg": _JPEG, "valid/bat/c.jpg": _JPEG,
       "valid/label.csv": "loose.jpg,fox\n"})
@@ -279,21 +270,22 @@ def test_folder_layout_classes_from_folders_and_csv_names(tmp_path):
 
 
 def test_root_may_sit_one_folder_down(tmp_path):
-  _tree(epath.Path(tmp_path), {"cats_and_dogs/train/cats/a.jpg": _JPEG,
-                               "__MACOSX/train/cats/._a.jpg": b"\0"})
+  helpers.write_tree(epath.Path(tmp_path), {
+      "cats_and_dogs/train/cats/a.jpg": _JPEG,
+      "__MACOSX/train/cats/._a.jpg": b"\0"})
   assert folder_source.find_root(tmp_path) == (
       epath.Path(tmp_path) / "cats_and_dogs")
 
 
 def test_no_split_folder_names_what_was_expected(tmp_path):
-  _tree(epath.Path(tmp_path), {"photos/cats/a.jpg": _JPEG})
+  helpers.write_tree(epath.Path(tmp_path), {"photos/cats/a.jpg": _JPEG})
   with pytest.raises(FileNotFoundError, match="train"):
     folder_source.find_root(tmp_path)
 
 
 def test_kaggle_train_folder_is_labelled_by_file_name(tmp_path):
   # Kaggle's dogs-vs-cats: train/cat.0.jpg ..., and an unlabelled test1/.
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cat.0.jpg": _JPEG, "train/dog.0.jpg": _JPEG,
       "train/Dog.12.JPG": _JPEG, "train/catalog.jpg": _JPEG,
       "test1/1.jpg": _JPEG, "sampleSubmission.csv": "id,label\n1,0\n"})
@@ -307,7 +299,7 @@ def test_kaggle_train_folder_is_labelled_by_file_name(tmp_path):
 
 
 def test_file_names_do_not_label_the_folder_layout(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/owl/a.jpg": _JPEG, "train/bat/b.jpg": _JPEG,
       "train/cat.0.jpg": _JPEG})
   _, sources = folder_source.scan(root, "folder")
@@ -320,7 +312,7 @@ def test_file_names_do_not_label_the_folder_layout(tmp_path):
 def test_class_folders_without_splits_are_one_train_split(tmp_path, layout,
                                                           names):
   # Microsoft's download: PetImages/{Cat,Dog}, licence and readme beside it.
-  _tree(epath.Path(tmp_path), {
+  helpers.write_tree(epath.Path(tmp_path), {
       "PetImages/Cat/0.jpg": _JPEG, "PetImages/Cat/Thumbs.db": b"\0",
       "PetImages/Dog/0.jpg": _JPEG, "readme[1].txt": "Cats and dogs."})
   root = folder_source.find_root(tmp_path)
@@ -333,21 +325,21 @@ def test_class_folders_without_splits_are_one_train_split(tmp_path, layout,
 
 
 def test_one_class_folder_is_not_a_tree(tmp_path):
-  _tree(epath.Path(tmp_path), {"photos/cats/a.jpg": _JPEG,
-                               "photos/notes/a.txt": "not an image"})
+  helpers.write_tree(epath.Path(tmp_path), {
+      "photos/cats/a.jpg": _JPEG, "photos/notes/a.txt": "not an image"})
   with pytest.raises(FileNotFoundError, match="two class folders"):
     folder_source.find_root(tmp_path)
 
 
 def test_unlabelled_split_is_left_out(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/a.jpg": _JPEG, "test/1.jpg": _JPEG, "test/2.jpg": _JPEG})
   _, sources = folder_source.scan(root, "cats_dogs")
   assert list(sources) == ["train"]
 
 
 def test_no_label_anywhere_says_how_to_label(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/1.jpg": _JPEG, "train/pets/2.jpg": _JPEG})
   with pytest.raises(FileNotFoundError,
                      match=r"No labelled image .*cat\.0\.jpg.*label\.csv"):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests import helpers
 from trainers.models import photo_nets
 from trainers import models
 
@@ -24,13 +25,10 @@ def _batch(n=4, seed=0):
 
 def _train_step(model, images, labels, learning_rate=0.05):
   """One SGD step in training mode; returns the loss before it."""
-  optimizer = keras.optimizers.SGD(learning_rate)
-  loss_fn = keras.losses.SparseCategoricalCrossentropy()
-  with tf.GradientTape() as tape:
-    loss = loss_fn(labels, model(images, training=True))
-  grads = tape.gradient(loss, model.trainable_variables)
-  optimizer.apply(grads, model.trainable_variables)
-  return float(loss)
+  step = helpers.make_train_step(
+      model, keras.optimizers.SGD(learning_rate),
+      keras.losses.SparseCategoricalCrossentropy())
+  return float(step(images, labels))
 
 
 def _snapshot(layer):

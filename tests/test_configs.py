@@ -31,11 +31,13 @@ def test_names_and_paths_of_the_shipped_configs(tmp_path, monkeypatch):
 def test_resolve_argv_rewrites_only_flagfile_values(tmp_path, monkeypatch):
   monkeypatch.chdir(tmp_path)
   argv = ["prog", "--flagfile=asl", "--flagfile", "cats_dogs_cnn",
-          "--flagfile=nope", "--epochs=3", "asl"]
+          "--epochs=3", "asl", "--", "--flagfile=asl"]
   assert configs.resolve_argv(argv) == [
       "prog", f"--flagfile={SHIPPED / 'asl.flags'}", "--flagfile",
-      str(SHIPPED / "cats_dogs_cnn.flags"), "--flagfile=nope", "--epochs=3",
-      "asl"]
+      str(SHIPPED / "cats_dogs_cnn.flags"), "--epochs=3", "asl", "--",
+      "--flagfile=asl"]
+  with pytest.raises(FileNotFoundError, match="No flagfile 'nope'"):
+    configs.resolve_argv(["prog", "--flagfile=nope"])
 
 
 def test_command_prints_paths_from_anywhere_without_tensorflow(tmp_path):

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
-import pathlib
 import subprocess
 import sys
 
 import pytest
 
+from tests import helpers
 from tfds_builders.common import console
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 NOISE = [
     b"WARNING: All log messages before absl::InitializeLog() is called are "
@@ -53,11 +52,29 @@ def test_library_info_records_are_dropped_their_warnings_kept():
     return logging.LogRecord("absl", level, path, 1, "message", None, None)
   tfds_file = os.path.join("site-packages", "tensorflow_datasets", "core",
                            "dataset_builder.py")
-  ours = str(ROOT / "trainers" / "loop.py")
+  ours = str(helpers.ROOT / "trainers" / "training" / "loop.py")
   keep = console._LibraryInfoFilter().filter
   assert not keep(record(tfds_file, logging.INFO))
   assert keep(record(tfds_file, logging.WARNING))
   assert keep(record(ours, logging.INFO))
+
+
+def test_library_deprecations_of_library_code_are_dropped_the_users_kept():
+  def warning(path, message):
+    return logging.LogRecord("tensorflow", logging.WARNING, path, 1, message,
+                             None, None)
+  deprecation = os.path.join("site-packages", "tensorflow", "python", "util",
+                             "deprecation.py")
+  tfds_caller = os.path.join("site-packages", "tensorflow_datasets", "core",
+                             "reader.py")
+  keep = console._LibraryInfoFilter().filter
+  assert not keep(warning(deprecation, f"From {tfds_caller}:102: CounterV2 "
+                          "(from tensorflow) is deprecated and will be "
+                          "removed in a future version."))
+  assert keep(warning(deprecation, "From /home/me/train.py:7: CounterV2 "
+                      "(from tensorflow) is deprecated and will be removed."))
+  assert not keep(warning(tfds_caller, "Variant folder /d/x/1.0.0 has no "
+                          "dataset_info.json"))
 
 
 @pytest.mark.parametrize("argv, asks", [
@@ -68,29 +85,3 @@ def test_library_info_records_are_dropped_their_warnings_kept():
 ])
 def test_verbosity_on_the_command_line_asks_for_details(argv, asks):
   assert console.asks_for_details(argv) == asks
-
-
-@pytest.mark.slow
-def test_a_quiet_command_shows_its_own_errors_and_no_start_up_noise():
-  program = (
-      "import sys\n"
-      "from tfds_builders.common import console\n"
-      "console.quiet()\n"
-      "import tensorflow as tf\n"
-      "import tensorflow_datasets as tfds\n"
-      "from absl import logging\n"
-      "logging.set_verbosity(logging.INFO)\n"
-      "tf.constant(1) + 1\n"
-      "tf.get_logger().info('library detail')\n"
-      "import tempfile, tfds_builders\n"
-      "tfds.builder('sign_language_mnist', data_dir=tempfile.mkdtemp())\n"
-      "logging.info('our progress')\n"
-      "print('our problem', file=sys.stderr)\n")
-  env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
-  result = subprocess.run([sys.executable, "-c", program], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300,
-                          check=True)
-  assert "our problem" in result.stderr and "our progress" in result.stderr
-  for noise in ("InitializeLog", "cuda drivers", "cuInit", "library detail",
-                "No config specified"):
-    assert noise not in result.stderr

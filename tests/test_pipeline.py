@@ -20,7 +20,8 @@ class _TestBuilder(tfds.core.GeneratorBasedBuilder):
   """Shared by the builders below; abstract, so TFDS does not register it."""
 
   VERSION = tfds.core.Version("1.0.0")
-  # Test modules are not packages: tell TFDS where the (absent) metadata is.
+  # Not in a dataset package of its own: tell TFDS where the (absent)
+  # metadata is.
   pkg_dir_path = epath.Path(__file__).parent
 
 
@@ -423,3 +424,36 @@ def test_label_modes(indexed_dir):
   with pytest.raises(ValueError, match="label_mode must be one of"):
     ap.eval_dataset("indexed_squares", batch_size=4, data_dir=indexed_dir,
                     label_mode="sparse")
+
+
+@pytest.mark.parametrize("split", ["train[:0%]", "test[5:5]"])
+def test_empty_split_says_it_is_empty(asl_data_dir, split):
+  for make in (ap.train_dataset, ap.eval_dataset):
+    with pytest.raises(ValueError, match=rf"split='{split[:4]}.*' of "
+                       r"'sign_language_mnist' is empty"):
+      make(NAME, batch_size=8, split=split, data_dir=asl_data_dir)
+
+
+@pytest.mark.parametrize("batch_size", [np.int64(8), np.int32(8)])
+def test_numpy_integer_batch_size_is_accepted(asl_data_dir, batch_size):
+  train = ap.train_dataset(NAME, batch_size=batch_size,
+                           data_dir=asl_data_dir, augment="none")
+  images, _ = next(iter(train))
+  assert images.shape[0] == 8
+  test = ap.eval_dataset(NAME, batch_size=batch_size, data_dir=asl_data_dir)
+  assert next(iter(test))[0].shape[0] == 8
+  with pytest.raises(ValueError, match="batch_size must be a positive int"):
+    ap.eval_dataset(NAME, batch_size=np.float32(8), data_dir=asl_data_dir)
+
+
+def test_unseeded_pipeline_augmentation_works(asl_data_dir):
+  batches = [next(iter(ap.train_dataset(
+      NAME, batch_size=8, data_dir=asl_data_dir,
+      augment="pipeline", seed=None, shuffle_buffer=1)))[0]
+             for _ in range(2)]
+  for images in batches:
+    assert images.shape == (8, 28, 28, 1)
+    assert 0.0 <= float(tf.reduce_min(images)) <= float(
+        tf.reduce_max(images)) <= 1.0
+  # Unseeded: two pipelines augment the same (unshuffled) images differently.
+  assert not np.allclose(batches[0], batches[1])

@@ -11,28 +11,24 @@ run resumes it. See `trainers.training.loop` for what the WORKDIR receives.
 
 from __future__ import annotations
 
-import sys
-
-from absl import app
 from absl import flags
 
-from trainers.command_line import trainer_main as cli
-from trainers.command_line import config as config_lib
+from tfds_builders.common import command
 from trainers import configs
-from tfds_builders.common import console
+from trainers.command_line import config as config_lib
 from trainers.command_line import flags as trainer_flags
+from trainers.command_line import trainer_main
 
 DEFAULTS = config_lib.Config(dataset="sign_language_mnist")
 
-trainer_flags.define_flags(DEFAULTS)
-flags.adopt_module_key_flags(trainer_flags)
+
+def define_flags(flag_values: flags.FlagValues) -> None:
+  trainer_flags.define_flags(DEFAULTS, flag_values=flag_values)
 
 
-def main(argv):
-  cli.main(argv, DEFAULTS)
+def main(flag_values: flags.FlagValues, args: list[str]) -> None:
+  trainer_main.main(flag_values, args, DEFAULTS)
 
 
 if __name__ == "__main__":
-  console.quiet()
-  app.run(main, argv=configs.resolve_argv(sys.argv),
-          flags_parser=cli.parse_flags)
+  command.run(define_flags, main, rewrite_argv=configs.resolve_argv)

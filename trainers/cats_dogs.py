@@ -12,44 +12,41 @@ resuming are those of `trainers.asl`; `python -m trainers.compare WORKDIR
 
 from __future__ import annotations
 
-import sys
-
-from absl import app
 from absl import flags
 
-from trainers.command_line import trainer_main as cli
-from trainers.command_line import config as config_lib
+from tfds_builders.common import command
 from trainers import configs
-from tfds_builders.common import console
+from trainers.command_line import config as config_lib
 from trainers.command_line import flags as trainer_flags
+from trainers.command_line import trainer_main
 
 DEFAULTS = config_lib.Config(dataset="cats_dogs", model="simple_cnn",
                              image_size=(160, 160))
 # Flags that become model options when given; the model's own defaults apply
-# otherwise, and the config rejects one the chosen model does not take.
+# otherwise, and the preflight check rejects one the chosen model does not
+# take. The choices are the models' own (`trainers.models.photo_nets`).
 MODEL_OPTIONS = (
     trainer_flags.ModelOption(
         "activation", "sigmoid", "Hidden activation of `deep10`.",
-        ("sigmoid", "relu")),
+        config_lib.DEEP10_ACTIVATIONS),
     trainer_flags.ModelOption(
         "finetune", "scratch", "What of `resnet` trains: scratch (all, random "
         "init), full (all, from --weights), partial (last stage and head), "
-        "head (the new head only).", ("scratch", "full", "partial", "head")),
+        "head (the new head only).", config_lib.FINETUNE_STRATEGIES),
     trainer_flags.ModelOption(
         "weights", "none", "`resnet` start: none, imagenet (needs the "
         "network, or Keras's cached copy), or the path of a ResNet50V2 "
         "no-top weights file."),
 )
 
-trainer_flags.define_flags(DEFAULTS, MODEL_OPTIONS)
-flags.adopt_module_key_flags(trainer_flags)
+
+def define_flags(flag_values: flags.FlagValues) -> None:
+  trainer_flags.define_flags(DEFAULTS, MODEL_OPTIONS, flag_values=flag_values)
 
 
-def main(argv):
-  cli.main(argv, DEFAULTS, MODEL_OPTIONS)
+def main(flag_values: flags.FlagValues, args: list[str]) -> None:
+  trainer_main.main(flag_values, args, DEFAULTS, MODEL_OPTIONS)
 
 
 if __name__ == "__main__":
-  console.quiet()
-  app.run(main, argv=configs.resolve_argv(sys.argv),
-          flags_parser=cli.parse_flags)
+  command.run(define_flags, main, rewrite_argv=configs.resolve_argv)

@@ -1,60 +1,71 @@
 r"""Accuracy, per-class precision/recall and a confusion matrix for a run.
 
-  python -m trainers.evaluate --model=WORKDIR --data_dir=DATA_DIR \
-      --split=test [--out=confusion.png]
+  python -m trainers.evaluate --workdir=WORKDIR --data_dir=DATA_DIR \
+      --split=test [--out=DIR]
+
+Prints the accuracy and each class's precision and recall, and draws the
+confusion matrix into `DIR/confusion_<split>.png` (DIR defaults to the
+WORKDIR). The dataset, its image size and (unless given) its data directory
+are the run's own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import pathlib
 
-from absl import app
 from absl import flags
 
-from tfds_builders.common import console
-
-if __name__ == "__main__":
-  # First, before anything loads TensorFlow (see tfds_builders/common/console.py).
-  console.quiet()
-
-# pylint: disable=g-import-not-at-top,wrong-import-position
-import asl_pipeline
-from trainers.analysis import evaluation
-from trainers.run_dir import plots
-from trainers.run_dir import workdir as workdir_lib
-
-_MODEL = flags.DEFINE_string("model", None, "Training WORKDIR.", required=True)
-_DATA_DIR = flags.DEFINE_string("data_dir", None, "TFDS data directory.")
-_SPLIT = flags.DEFINE_string("split", "test", "TFDS split to evaluate.")
-_BATCH_SIZE = flags.DEFINE_integer("batch_size", 256, "Batch size.",
-                                   lower_bound=1)
-_OUT = flags.DEFINE_string("out", None, "Confusion-matrix PNG; default "
-                           "WORKDIR/confusion_<split>.png.")
+from tfds_builders.common import command
+from tfds_builders.common import command_flags
+from tfds_builders.common import data_dirs
 
 
-def main(argv: Sequence[str]) -> None:
-  if len(argv) > 1:
-    raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
-  try:
-    run = workdir_lib.load_run(_MODEL.value)
-    model, config = run.load_model(), run.config
-  except FileNotFoundError as e:
-    raise app.UsageError(f"--model: {e}") from None
-  data_dir = _DATA_DIR.value or config.data_dir
+def define_flags(flag_values: flags.FlagValues) -> None:
+  command_flags.define_workdir(flag_values, "The training run to evaluate.",
+                               read=True)
+  command_flags.define_data_dir(
+      flag_values, "TFDS data directory; default the run's own.")
+  command_flags.define_split(flag_values, "test", "TFDS split to evaluate.")
+  flags.DEFINE_integer("batch_size", 256, "Batch size.", lower_bound=1,
+                       flag_values=flag_values)
+  command_flags.define_out_dir(
+      flag_values, "Directory for confusion_<split>.png; default the "
+      "WORKDIR.")
+
+
+def main(flag_values: flags.FlagValues, args: list[str]) -> None:
+  """Evaluates the run's model on the split and draws the matrix."""
+  if args:
+    raise command.UsageError(f"unexpected arguments: {' '.join(args)}")
+  # pylint: disable=g-import-not-at-top
+  from trainers.run_dir import workdir as workdir_lib
+  # pylint: enable=g-import-not-at-top
+  run_dir, split = flag_values.workdir, flag_values.split
+  with command.blame("workdir", run_dir):
+    config = workdir_lib.read_config(run_dir)
+  data_dir = flag_values.data_dir or config.data_dir
+  data_dirs.check_built(config.dataset, data_dir)
+  # pylint: disable=g-import-not-at-top
+  import asl_pipeline
+  from trainers.analysis import evaluation
+  from trainers.run_dir import plots
+  # pylint: enable=g-import-not-at-top
   info = asl_pipeline.info(config.dataset, data_dir)
-  dataset = asl_pipeline.eval_dataset(
-      config.dataset, batch_size=_BATCH_SIZE.value, split=_SPLIT.value,
-      data_dir=data_dir, image_size=config.image_size)
+  with command.blame("split", split):
+    dataset = asl_pipeline.eval_dataset(
+        config.dataset, batch_size=flag_values.batch_size, split=split,
+        data_dir=data_dir, image_size=config.image_size)
+  model = workdir_lib.load_model(run_dir)
   matrix = evaluation.confusion_matrix(model, dataset, info.num_classes)
-  print(f"{config.dataset} {_SPLIT.value}, model {_MODEL.value}")
+  print(f"{config.dataset} {split}, model {run_dir}")
   print(evaluation.report(matrix, info.class_names))
-  out = pathlib.Path(_OUT.value or workdir_lib.confusion_png(_MODEL.value,
-                                                            _SPLIT.value))
+  out = workdir_lib.confusion_png(pathlib.Path(flag_values.out or run_dir),
+                                  split)
+  out.parent.mkdir(parents=True, exist_ok=True)
   plots.plot_confusion(matrix, info.class_names, out,
-                       f"{config.dataset} {_SPLIT.value}")
+                       f"{config.dataset} {split}")
   print(f"Confusion matrix: {out}")
 
 
 if __name__ == "__main__":
-  app.run(main)
+  command.run(define_flags, main)

@@ -26,8 +26,9 @@ import threading
 import time
 from typing import TextIO
 
-from absl import app
 from absl import flags
+
+from tfds_builders.common import command
 
 TIMEOUT_EXIT_CODE = 124
 _LOOPBACK = "localhost"
@@ -184,25 +185,26 @@ def launch(command: Sequence[str],
   return result
 
 
-def _define_flags() -> None:
-  """Defines the flags only when run as a program, never on import."""
-  flags.DEFINE_integer("workers", 2, "Number of workers to start.")
+def define_flags(flag_values: flags.FlagValues) -> None:
+  flags.DEFINE_integer("workers", 2, "Number of workers to start.",
+                       lower_bound=1, flag_values=flag_values)
   flags.DEFINE_float(
-      "timeout", None, "Seconds before every worker is stopped (exit 124).")
+      "timeout", None, "Seconds before every worker is stopped (exit 124).",
+      lower_bound=0.0, flag_values=flag_values)
 
 
-def main(argv: Sequence[str]) -> None:
+def main(flag_values: flags.FlagValues, command_line: list[str]) -> int:
+  """Launches the command after `--`; returns the cluster's exit status."""
+  if not command_line:
+    raise command.UsageError(
+        "no command to launch: put it after `--`, e.g. `--workers=2 -- "
+        "python -m trainers.asl --strategy=multi_worker ...`")
   # A SIGTERM to the launcher must stop the workers too: turn it into an
   # exception so that `launch` runs its cleanup.
   signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
-  try:
-    code = launch(argv[1:], flags.FLAGS.workers,
-                  timeout_s=flags.FLAGS.timeout)
-  except ValueError as e:
-    raise app.UsageError(str(e)) from e
-  sys.exit(code)
+  return launch(command_line, flag_values.workers,
+                timeout_s=flag_values.timeout)
 
 
 if __name__ == "__main__":
-  _define_flags()
-  app.run(main)
+  command.run(define_flags, main)

@@ -1,65 +1,61 @@
 r"""Letters for photos, from a trained model's export.
 
-  python -m trainers.predict --model=WORKDIR photo.jpg hand.png [--top_k=3]
-      [--json]
+  python -m trainers.predict --workdir=WORKDIR photo.jpg hand.png \
+      [--top_k=3] [--json]
 
 Any PNG, JPEG, GIF or BMP works, color or grayscale, any size up to
 `image_files.MAX_PIXELS` pixels: the exported model converts it like the
 course did (grayscale, 28x28, /255). An argument that cannot be read as an
 image (missing, a folder, not an image, too large) gets an error line of its
-own; the others are still answered, and the exit code is 1.
+own; the others are still answered, and the exit status is 1.
 
-`--model` must be a run you trust: loading a SavedModel runs its graph, and
-a crafted one can read and write files.
+`--workdir` (or `--model`) must be a run you trust: loading a SavedModel
+runs its graph, and a crafted one can read and write files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import json
 import sys
 
-from absl import app
 from absl import flags
 
-from tfds_builders.common import console
-
-if __name__ == "__main__":
-  # First, before anything loads TensorFlow (see tfds_builders/common/console.py).
-  console.quiet()
-
-# pylint: disable=g-import-not-at-top,wrong-import-position
-from trainers.run_dir import export
-from trainers.analysis import inference
-from trainers.run_dir import workdir as workdir_lib
-
-_MODEL = flags.DEFINE_string(
-    "model", None, "A training WORKDIR (its export/ is used) or an export "
-    "directory. It must be a run you trust: a SavedModel runs whatever graph "
-    "it holds.", required=True)
-_TOP_K = flags.DEFINE_integer("top_k", 1, "Classes to show per image.",
-                              lower_bound=1)
-_JSON = flags.DEFINE_bool("json", False, "Print one JSON list instead of "
-                          "text lines.")
+from tfds_builders.common import command
+from tfds_builders.common import command_flags
 
 
-def main(argv: Sequence[str]) -> int:
-  paths = argv[1:]
+def define_flags(flag_values: flags.FlagValues) -> None:
+  command_flags.define_workdir(
+      flag_values, "A training run's directory (its export/ is used) or an "
+      "export directory. It must be a run you trust: a SavedModel runs "
+      "whatever graph it holds.", read=True)
+  flags.DEFINE_integer("top_k", 1, "Classes to show per image.",
+                       lower_bound=1, flag_values=flag_values)
+  flags.DEFINE_bool("json", False, "Print one JSON list instead of text "
+                    "lines.", flag_values=flag_values)
+
+
+def main(flag_values: flags.FlagValues, paths: list[str]) -> int:
+  """Prints the classes of each image; 1 if any could not be read."""
   if not paths:
-    raise app.UsageError("Name at least one image file.")
-  try:
-    loaded, class_names = export.load_export(
-        workdir_lib.find_export(_MODEL.value))
-  except FileNotFoundError as e:
-    raise app.UsageError(f"--model: {e}") from None
-  results = [inference.predict_file(loaded, class_names, p, _TOP_K.value)
-             for p in paths]
-  if _JSON.value:
+    raise command.UsageError("name at least one image file, e.g. `python -m "
+                             "trainers.predict --workdir=RUN photo.jpg`")
+  # pylint: disable=g-import-not-at-top
+  from trainers.analysis import inference
+  from trainers.run_dir import export
+  from trainers.run_dir import workdir as workdir_lib
+  # pylint: enable=g-import-not-at-top
+  run = flag_values.workdir
+  with command.blame("workdir", run):
+    loaded, class_names = export.load_export(workdir_lib.find_export(run))
+  results = [inference.predict_file(loaded, class_names, p,
+                                    flag_values.top_k) for p in paths]
+  if flag_values.json:
     print(json.dumps(results, indent=2))
   for r in results:
     if "error" in r:
       print(f"{r['path']}: error: {r['error']}", file=sys.stderr)
-    elif not _JSON.value:
+    elif not flag_values.json:
       guesses = ", ".join(f"{p['label']} {p['probability']:.3f}"
                           for p in r["predictions"])
       print(f"{r['path']}: {guesses}")
@@ -67,4 +63,4 @@ def main(argv: Sequence[str]) -> int:
 
 
 if __name__ == "__main__":
-  app.run(main)
+  command.run(define_flags, main)

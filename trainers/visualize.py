@@ -1,6 +1,6 @@
 r"""Pictures of what a trained network learned.
 
-  python -m trainers.visualize --model=WORKDIR --image=PATH --out=DIR
+  python -m trainers.visualize --workdir=WORKDIR --image=PATH --out=DIR
 
 writes to DIR:
   filters_<layer>.png        the first conv layer's kernels, one per panel,
@@ -10,45 +10,54 @@ writes to DIR:
                              all-zero ("dead") maps marked
   curves.png                 loss and accuracy per epoch (metrics.json),
                              the best epoch marked
+
+`--workdir` (or `--model`) must be a run you trust.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import pathlib
 
-from absl import app
 from absl import flags
 
-from tfds_builders.common import console
-
-if __name__ == "__main__":
-  # First, before anything loads TensorFlow (see tfds_builders/common/console.py).
-  console.quiet()
-
-# pylint: disable=g-import-not-at-top,wrong-import-position
-from trainers.analysis import inference
-from trainers.analysis import introspection as introspect
-
-_MODEL = flags.DEFINE_string("model", None, "Training WORKDIR; it must be a "
-                             "run you trust.", required=True)
-_IMAGE = flags.DEFINE_string("image", None, "Image whose feature maps to draw.",
-                             required=True)
-_OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
+from tfds_builders.common import command
+from tfds_builders.common import command_flags
 
 
-def main(argv: Sequence[str]) -> None:
-  if len(argv) > 1:
-    raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+def _existing_file(path: str) -> None:
+  if not pathlib.Path(path).is_file():
+    raise ValueError("a folder, not an image file" if pathlib.Path(
+        path).is_dir() else "no such file")
+
+
+def define_flags(flag_values: flags.FlagValues) -> None:
+  command_flags.define_workdir(flag_values, "The training run to draw; it "
+                               "must be a run you trust.", read=True)
+  flags.DEFINE_string("image", None, "Image whose feature maps to draw.",
+                      required=True, flag_values=flag_values)
+  command_flags.register_check(flag_values, "image", _existing_file)
+  command_flags.define_out_dir(flag_values, "Directory for the PNGs.",
+                               required=True)
+
+
+def main(flag_values: flags.FlagValues, args: list[str]) -> None:
+  """Draws the pictures and prints the path of each."""
+  if args:
+    raise command.UsageError(f"unexpected arguments: {' '.join(args)}")
+  # pylint: disable=g-import-not-at-top
+  from trainers.analysis import inference
+  from trainers.analysis import introspection
+  # pylint: enable=g-import-not-at-top
+  image = flag_values.image
   try:
-    written = introspect.write_pictures(_MODEL.value, _IMAGE.value,
-                                        _OUT.value)
-  except FileNotFoundError as e:
-    raise app.UsageError(str(e)) from None
+    # Read first: a file that is no image writes nothing.
+    inference.read_image(image)
   except inference.ImageReadError as e:
-    raise app.UsageError(f"--image: {e}") from None
-  for path in written:
+    raise command.UsageError(f"--image={e}") from None
+  for path in introspection.write_pictures(flag_values.workdir, image,
+                                           flag_values.out):
     print(path)
 
 
 if __name__ == "__main__":
-  app.run(main)
+  command.run(define_flags, main)

@@ -10,6 +10,7 @@ import tensorflow_datasets as tfds
 
 from tfds_builders.cats_dogs import folder_source
 from tfds_builders.common import image_files
+from tfds_builders.common import reuse_notice
 
 CATS_DOGS = "cats_dogs"
 FOLDER = "folder"
@@ -59,7 +60,7 @@ def capped_config(max_side: int, layout: str = CATS_DOGS) -> CatsDogsConfig:
       description=f"The {layout} layout, longer side capped at {max_side}.")
 
 
-class Builder(tfds.core.GeneratorBasedBuilder):
+class Builder(reuse_notice.SaysWhenReused, tfds.core.GeneratorBasedBuilder):
   """DatasetBuilder for a folder of labelled photos."""
 
   VERSION = tfds.core.Version("1.0.0")

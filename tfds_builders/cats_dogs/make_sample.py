@@ -24,14 +24,15 @@ Usage:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import csv
 import os
 
-from absl import app
 from absl import flags
 import numpy as np
 from PIL import Image
+
+from tfds_builders.common import command
+from tfds_builders.common import command_flags
 
 CLASS_FOLDERS = ("cats", "dogs")
 # What `odd_files` adds to train: decodable files (kept) and the rest.
@@ -212,36 +213,34 @@ def make_sample(out_dir: str, *, per_class: int = 100,
   return kept
 
 
-def _define_flags() -> None:
-  """Defines the command-line flags, only when run as a program.
-
-  Importing this module (as tests and benchmarks do) then defines no flags,
-  so it cannot clash with another module's `--out`.
-  """
-  flags.DEFINE_string("out", None, "Directory to write the tree to.",
-                      required=True)
+def define_flags(flag_values: flags.FlagValues) -> None:
+  """The command's flags, in its own `FlagValues` (none on import)."""
+  fv = flag_values
+  command_flags.define_out_dir(fv, "Directory to write the tree to.",
+                               required=True)
   flags.DEFINE_integer("per_class", 100, "Train images per class.",
-                       lower_bound=1)
+                       lower_bound=1, flag_values=fv)
   flags.DEFINE_integer("test_per_class", None,
                        "Test images per class (default per_class/4).",
-                       lower_bound=1)
-  flags.DEFINE_integer("size", 400, "Image side in pixels.", lower_bound=8)
-  flags.DEFINE_integer("seed", 0, "Random seed.")
-  flags.DEFINE_boolean("odd_files", True, "Mix broken and unusual files in.")
+                       lower_bound=1, flag_values=fv)
+  flags.DEFINE_integer("size", 400, "Image side in pixels.", lower_bound=8,
+                       flag_values=fv)
+  command_flags.define_seed(fv, 0, "Random seed.")
+  flags.DEFINE_boolean("odd_files", True, "Mix broken and unusual files in.",
+                       flag_values=fv)
 
 
-def main(argv: Sequence[str]) -> None:
+def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   """Writes the sample the flags describe and prints where."""
-  if len(argv) > 1:
-    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  args = flags.FLAGS
-  kept = make_sample(args.out, per_class=args.per_class,
-                     test_per_class=args.test_per_class, size=args.size,
-                     seed=args.seed, odd_files=args.odd_files)
+  if args:
+    raise command.UsageError(f"unexpected arguments: {' '.join(args)}")
+  f = flag_values
+  kept = make_sample(f.out, per_class=f.per_class,
+                     test_per_class=f.test_per_class, size=f.size,
+                     seed=f.seed, odd_files=f.odd_files)
   for split, count in kept.items():
-    print(f"{split}: {count} images in {os.path.join(args.out, split)}")
+    print(f"{split}: {count} images in {os.path.join(f.out, split)}")
 
 
 if __name__ == "__main__":
-  _define_flags()
-  app.run(main)
+  command.run(define_flags, main)

@@ -1,10 +1,10 @@
 """A quiet console for the package's commands: what a user needs, no noise.
 
 Every command calls `quiet()` first, before anything imports TensorFlow:
-
-    from tfds_builders.common import console
-    console.quiet()
-    # ... then the imports that load TensorFlow, then app.run(main)
+`tfds_builders.common.command.run` does, so a command module loads
+TensorFlow only inside its `main`. (A module that must import it at its
+top, such as `asl_pipeline.service`, calls `quiet()` itself first when run
+as a program.)
 
 Standard library and absl only: importing this module loads no TensorFlow.
 
@@ -21,7 +21,13 @@ What it hides, and why it takes more than `TF_CPP_MIN_LOG_LEVEL=2`:
     load and checkpoint ("No config specified, defaulting to config",
     "Load dataset info from", "Sharding callback duration", "Function
     `serve` contains input name(s) ..."); INFO records from those libraries
-    are dropped, their warnings and errors kept.
+    are dropped, their warnings and errors kept. So are deprecation warnings
+    that one library raises about its own use of another ("From
+    .../tensorflow_datasets/core/reader.py:102: CounterV2 ... is
+    deprecated"): the user can do nothing about them. A deprecation raised
+    by the user's own code is kept. And TFDS's "Variant folder ... has no
+    dataset_info.json" goes, which only precedes the command's own "not
+    built" line.
 
 `--verbosity` (absl's flag, also `-v`) on the command line turns all of this
 off: every line comes back, and the command's own `--verbosity` applies.
@@ -55,6 +61,11 @@ NOISE_LINES = (
 _LIBRARY_PATHS = (f"{os.sep}tensorflow_datasets{os.sep}",
                   f"{os.sep}tensorflow{os.sep}", f"{os.sep}keras{os.sep}")
 _VERBOSITY_ARGS = ("--verbosity", "-verbosity", "--v", "-v")
+# Library warnings that only say early what the command then says itself.
+_REDUNDANT_WARNINGS = (
+    # TFDS, before the command's own "Dataset ... is not built" error.
+    "has no dataset_info.json",
+)
 
 # Runs in its own process, so that it outlives a crash of the command and
 # still delivers the crash's last words. `python -S`: nothing but the
@@ -118,12 +129,30 @@ def quiet(argv: Sequence[str] | None = None) -> None:
   _filter_stderr()
 
 
+def _in_library(path: str) -> bool:
+  return any(p in path for p in _LIBRARY_PATHS)
+
+
 class _LibraryInfoFilter(logging.Filter):
-  """Drops INFO and DEBUG records logged from inside TF, TFDS or Keras."""
+  """Drops library detail the user can do nothing about.
+
+  That is INFO and DEBUG records from inside TF, TFDS or Keras, their
+  deprecation warnings about each other, and their warnings that the
+  command repeats in its own words (`_REDUNDANT_WARNINGS`).
+  """
 
   def filter(self, record: logging.LogRecord) -> bool:
-    return (record.levelno > logging.INFO or
-            not any(p in record.pathname for p in _LIBRARY_PATHS))
+    if not _in_library(record.pathname):
+      return True
+    if record.levelno <= logging.INFO:
+      return False
+    message = record.getMessage()
+    if any(text in message for text in _REDUNDANT_WARNINGS):
+      return False
+    # TensorFlow's deprecation notices start "From CALLER:LINE: ...".
+    caller = message[len("From "):].split(":", 1)[0]
+    return not (message.startswith("From ") and "deprecated" in message
+                and _in_library(caller))
 
 
 def _hide_library_info() -> None:

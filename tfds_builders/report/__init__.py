@@ -7,13 +7,34 @@ that copy a validation or test example:
   keys = report.cross_split_duplicate_keys("sign_language_mnist",
                                            data_dir=D, other_splits=["test"])
   train = report.drop_keys(ds_read_with_tfds_ids, keys)
+
+Each name loads its module on first use (PEP 562), so that `python -m
+tfds_builders.report` quiets its console before TensorFlow loads.
 """
 
-from tfds_builders.report.dataset_report import analyze
-from tfds_builders.report.dataset_report import write_report
-from tfds_builders.common.example_ids import drop_keys
-from tfds_builders.common.example_ids import select_keys
-from tfds_builders.report.leaks import cross_split_duplicate_keys
+from __future__ import annotations
 
-__all__ = ["analyze", "cross_split_duplicate_keys", "drop_keys",
-           "select_keys", "write_report"]
+import importlib
+
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "analyze": "tfds_builders.report.dataset_report",
+    "cross_split_duplicate_keys": "tfds_builders.report.leaks",
+    "drop_keys": "tfds_builders.common.example_ids",
+    "select_keys": "tfds_builders.common.example_ids",
+    "write_report": "tfds_builders.report.dataset_report",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+  if name not in _EXPORTS:
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+  value = getattr(importlib.import_module(_EXPORTS[name]), name)
+  globals()[name] = value  # Found at once next time.
+  return value
+
+
+def __dir__() -> list[str]:
+  return sorted({*globals(), *__all__})

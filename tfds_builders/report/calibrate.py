@@ -14,17 +14,26 @@ and `leaks.MIN_SIMILARITY` sit between them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 import io
 import json
 
-from absl import app
 from absl import flags
+
+from tfds_builders.common import console
+
+if __name__ == "__main__":
+  # Run as a program: quiet the console before TensorFlow loads below; the
+  # runner's own call (in `command.run`) comes after this module's imports.
+  console.quiet()
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
 import numpy as np
 from PIL import Image
 import tensorflow as tf
 
 from tfds_builders.cats_dogs import make_sample as cats_dogs_sample
+from tfds_builders.common import command
 from tfds_builders.report import duplicates
 from tfds_builders.report import hashing
 from tfds_builders.sign_language_mnist import make_sample as asl_sample
@@ -150,17 +159,21 @@ def generated(dataset: str, count: int, seed: int = 1
                    for label in labels]), labels
 
 
-def _define_flags() -> None:
-  flags.DEFINE_integer("asl", 3000, "Sign MNIST images.", lower_bound=2)
-  flags.DEFINE_integer("cats", 200, "Cat and dog images.", lower_bound=2)
+def define_flags(flag_values: flags.FlagValues) -> None:
+  """The command's flags, in its own `FlagValues` (none on import)."""
+  flags.DEFINE_integer("asl", 3000, "Sign MNIST images.", lower_bound=2,
+                       flag_values=flag_values)
+  flags.DEFINE_integer("cats", 200, "Cat and dog images.", lower_bound=2,
+                       flag_values=flag_values)
   flags.DEFINE_integer("copies", 240, "Images copied, per kind of copy.",
-                       lower_bound=1)
+                       lower_bound=1, flag_values=flag_values)
 
 
-def main(argv: Sequence[str]) -> None:
-  if len(argv) > 1:
-    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  f = flags.FLAGS
+def main(flag_values: flags.FlagValues, args: list[str]) -> None:
+  """Measures both datasets' copies and look-alikes; prints JSON."""
+  if args:
+    raise command.UsageError(f"unexpected arguments: {' '.join(args)}")
+  f = flag_values
   result = {}
   for dataset, count in (("sign_language_mnist", f.asl),
                          ("cats_dogs", f.cats)):
@@ -170,5 +183,4 @@ def main(argv: Sequence[str]) -> None:
 
 
 if __name__ == "__main__":
-  _define_flags()
-  app.run(main)
+  command.run(define_flags, main)

@@ -10,6 +10,7 @@ import tensorflow_datasets as tfds
 
 # Registers this package's builders, so `tfds.builder(name)` finds them.
 import tfds_builders  # pylint: disable=unused-import
+from tfds_builders.common import data_dirs
 from tfds_builders.common import example_ids
 from tfds_builders.report import hashing
 
@@ -36,12 +37,9 @@ def prepared_builder(name: str, data_dir: str | None
                      "package include 'sign_language_mnist' and "
                      "'cats_dogs'.") from None
   if not builder.is_prepared():
-    where = data_dir or "~/tensorflow_datasets"
-    raise FileNotFoundError(
-        f"Dataset {name!r} is not built in data_dir={where!r} (looked in "
-        f"{builder.data_dir}). Build it first: tfds build "
-        f"tfds_builders/{name.split('/')[0]} --manual_dir=... "
-        f"--data_dir={where}")
+    raise FileNotFoundError(data_dirs.not_built_message(
+        name, data_dir, str(builder.data_dir),
+        bool(builder.MANUAL_DOWNLOAD_INSTRUCTIONS)))
   for feature in ("image", "label"):
     if feature not in builder.info.features:
       raise ValueError(f"Dataset {name!r} has features "

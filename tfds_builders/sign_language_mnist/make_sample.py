@@ -14,13 +14,13 @@ Usage:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import os
 
-from absl import app
 from absl import flags
 import numpy as np
 
+from tfds_builders.common import command
+from tfds_builders.common import command_flags
 from tfds_builders.sign_language_mnist import csv_source
 
 _SIDE = csv_source.IMAGE_SIDE
@@ -155,29 +155,30 @@ def make_sample(out_dir: str, *, train_rows: int = 1000, test_rows: int = 300,
   return paths
 
 
-def _define_flags() -> None:
-  """Defines the command-line flags, only when run as a program.
-
-  Importing this module (as tests and benchmarks do) then defines no flags,
-  so it cannot clash with another module's `--out` or `--seed`.
-  """
-  flags.DEFINE_string("out", None, "Directory to write the CSVs to.",
-                      required=True)
-  flags.DEFINE_integer("train_rows", 1000, "Training rows.", lower_bound=1)
-  flags.DEFINE_integer("test_rows", 300, "Test rows.", lower_bound=1)
+def define_flags(flag_values: flags.FlagValues) -> None:
+  """The command's flags, in its own `FlagValues` (none on import)."""
+  fv = flag_values
+  command_flags.define_out_dir(fv, "Directory to write the CSVs to.",
+                               required=True)
+  flags.DEFINE_integer("train_rows", 1000, "Training rows.", lower_bound=1,
+                       flag_values=fv)
+  flags.DEFINE_integer("test_rows", 300, "Test rows.", lower_bound=1,
+                       flag_values=fv)
   flags.DEFINE_enum("scheme", csv_source.KAGGLE, list(csv_source.SCHEMES),
-                    "Label numbering.")
-  flags.DEFINE_boolean("header", True, "Write the header row.")
-  flags.DEFINE_integer("seed", 0, "Random seed.")
+                    "Label numbering.", flag_values=fv)
+  flags.DEFINE_boolean("header", True, "Write the header row.",
+                       flag_values=fv)
+  command_flags.define_seed(fv, 0, "Random seed.")
   flags.DEFINE_enum("test_name", "sign_mnist_test.csv",
                     ["sign_mnist_test.csv", "sign_mnist_valid.csv"],
-                    "Name of the held-out file.")
+                    "Name of the held-out file.", flag_values=fv)
 
 
-def main(argv: Sequence[str]) -> None:
-  if len(argv) > 1:
-    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  f = flags.FLAGS
+def main(flag_values: flags.FlagValues, args: list[str]) -> None:
+  """Writes the sample the flags describe and prints where."""
+  if args:
+    raise command.UsageError(f"unexpected arguments: {' '.join(args)}")
+  f = flag_values
   paths = make_sample(f.out, train_rows=f.train_rows, test_rows=f.test_rows,
                       scheme=f.scheme, header=f.header, seed=f.seed,
                       test_name=f.test_name)
@@ -186,5 +187,4 @@ def main(argv: Sequence[str]) -> None:
 
 
 if __name__ == "__main__":
-  _define_flags()
-  app.run(main)
+  command.run(define_flags, main)

@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core.utils.lazy_imports_utils import tensorflow as tf
 
+from tfds_builders.common import reuse_notice
 from tfds_builders.sign_language_mnist import csv_source
 
 _TRAIN_FILE = "sign_mnist_train.csv"
@@ -46,7 +47,7 @@ def scheme_config(scheme: str) -> SignLanguageMnistConfig:
       description=f"Labels numbered with the {scheme} scheme.")
 
 
-class Builder(tfds.core.GeneratorBasedBuilder):
+class Builder(reuse_notice.SaysWhenReused, tfds.core.GeneratorBasedBuilder):
   """DatasetBuilder for the Sign Language MNIST CSVs."""
 
   VERSION = tfds.core.Version("1.0.0")

@@ -1,12 +1,25 @@
-"""Confusion matrices and per-class precision/recall."""
+"""Confusion matrices and per-class precision, recall and F1.
+
+The numbers follow scikit-learn's `classification_report` (with
+`zero_division=0` in the averages), so they can be checked against it: a
+class's F1 is `2 tp / (2 tp + fp + fn)`; the macro average weighs every
+class that was present or predicted equally, the weighted average weighs
+classes by their support. A value with no examples behind it (the precision
+of a class never predicted, the recall of a class never present) is None
+per class, and counts as 0 in the averages.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
+
+# Rows of the report below the classes, in this order.
+AVERAGES = ("macro avg", "weighted avg")
 
 
 def confusion_matrix(model: keras.Model, dataset: tf.data.Dataset,
@@ -20,17 +33,116 @@ def confusion_matrix(model: keras.Model, dataset: tf.data.Dataset,
   return matrix
 
 
-def report(matrix: np.ndarray, class_names: Sequence[str]) -> str:
-  """Accuracy plus a precision/recall/support table, one row per class."""
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+  """numerator / denominator, NaN where the denominator is 0."""
+  with np.errstate(invalid="ignore", divide="ignore"):
+    return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+def _number(value) -> float | None:
+  """A JSON number: a Python float, or None for an undefined value."""
+  return None if np.isnan(value) else float(value)
+
+
+def _check(matrix: np.ndarray, class_names: Sequence[str]) -> np.ndarray:
+  matrix = np.asarray(matrix)
+  if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+    raise ValueError(f"matrix must be square, got shape {matrix.shape}.")
+  if len(class_names) != len(matrix):
+    raise ValueError(f"class_names has {len(class_names)} names for a "
+                     f"{len(matrix)}-class matrix.")
+  return matrix
+
+
+def scores(matrix: np.ndarray, class_names: Sequence[str]) -> dict[str, Any]:
+  """Accuracy, per-class precision/recall/F1 and their averages, JSON-able.
+
+  Args:
+    matrix: [classes, classes] counts, rows true classes, columns
+      predictions (as `confusion_matrix` returns).
+    class_names: Name of each class, in index order.
+
+  Returns:
+    `{"accuracy", "correct", "total", "classes": {name: {"precision",
+    "recall", "f1", "support"}}, "macro avg": {...}, "weighted avg": {...},
+    "confusion_matrix": [[...]]}`: plain floats and ints, None where a value
+    is undefined (see the module's docstring), ready for `json.dump`.
+
+  Raises:
+    ValueError: the matrix is not square or does not match `class_names`.
+  """
+  matrix = _check(matrix, class_names)
   hits = np.diag(matrix).astype(np.float64)
   predicted, support = matrix.sum(axis=0), matrix.sum(axis=1)
-  with np.errstate(invalid="ignore", divide="ignore"):
-    precision, recall = hits / predicted, hits / support
-  lines = [f"accuracy {hits.sum() / max(matrix.sum(), 1):.4f} "
-           f"({int(hits.sum())}/{int(matrix.sum())})",
-           f"{'class':>8} {'precision':>9} {'recall':>7} {'support':>8}"]
-  for i, name in enumerate(class_names):
-    p = "-" if np.isnan(precision[i]) else f"{precision[i]:.3f}"
-    r = "-" if np.isnan(recall[i]) else f"{recall[i]:.3f}"
-    lines.append(f"{name:>8} {p:>9} {r:>7} {int(support[i]):>8}")
+  precision, recall = _ratio(hits, predicted), _ratio(hits, support)
+  f1 = _ratio(2 * hits, predicted + support)
+  total = int(matrix.sum())
+  result = {
+      "accuracy": float(hits.sum() / total) if total else None,
+      "correct": int(hits.sum()), "total": total,
+      "classes": {
+          str(name): {"precision": _number(precision[i]),
+                      "recall": _number(recall[i]), "f1": _number(f1[i]),
+                      "support": int(support[i])}
+          for i, name in enumerate(class_names)},
+  }
+  # The classes scikit-learn averages over: those present or predicted.
+  seen = (support + predicted) > 0
+  values = {"precision": precision, "recall": recall, "f1": f1}
+  for average, weights in zip(AVERAGES, (seen.astype(np.float64), support)):
+    result[average] = {
+        key: (float(np.average(np.nan_to_num(value), weights=weights))
+              if weights.sum() else None)
+        for key, value in values.items()}
+    result[average]["support"] = total
+  result["confusion_matrix"] = matrix.astype(int).tolist()
+  return result
+
+
+def _cell(value: float | None) -> str:
+  return "-" if value is None else f"{value:.3f}"
+
+
+def format_scores(result: Mapping[str, Any]) -> str:
+  """`scores(...)` as a table, one row per class, then the averages.
+
+  The class column is as wide as the longest name, names right-aligned,
+  so the numbers line up whatever the names.
+
+  Args:
+    result: What `scores` returns.
+
+  Returns:
+    The text, first line `accuracy A (correct/total)`.
+  """
+  accuracy = result["accuracy"]
+  lines = [f"accuracy {accuracy or 0.0:.4f} "
+           f"({result['correct']}/{result['total']})", ""]
+  width = max([len("class"), *map(len, AVERAGES),
+               *map(len, result["classes"])])
+  header = ("class", "precision", "recall", "f1", "support")
+  lines.append(f"{header[0]:>{width}}  {header[1]:>9}  {header[2]:>9}  "
+               f"{header[3]:>9}  {header[4]:>9}")
+
+  def row(name: str, values: Mapping[str, Any]) -> str:
+    return (f"{name:>{width}}  {_cell(values['precision']):>9}  "
+            f"{_cell(values['recall']):>9}  {_cell(values['f1']):>9}  "
+            f"{values['support']:>9}")
+
+  lines.extend(row(name, values) for name, values in result["classes"].items())
+  lines.append("")
+  lines.extend(row(average, result[average]) for average in AVERAGES)
   return "\n".join(lines)
+
+
+def report(matrix: np.ndarray, class_names: Sequence[str]) -> str:
+  """Accuracy and the precision/recall/F1/support table, as text.
+
+  Args:
+    matrix: [classes, classes] counts, as `confusion_matrix` returns.
+    class_names: Name of each class, in index order.
+
+  Returns:
+    `format_scores(scores(matrix, class_names))`.
+  """
+  return format_scores(scores(matrix, class_names))

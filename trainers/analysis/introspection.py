@@ -9,7 +9,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfds_builders.common import files
 from trainers.run_dir import export
 from trainers.analysis import inference
 from trainers.run_dir import plots
@@ -105,7 +104,10 @@ def write_pictures(workdir: str | pathlib.Path,
     written.append(plots.plot_feature_maps(
         maps, out_dir / f"feature_maps_{name}.png",
         f"{name}: {len(maps)} feature maps of {pathlib.Path(image_path).name}"))
-  history = files.read_json(workdir / workdir_lib.METRICS).get("history")
+  try:
+    history = workdir_lib.read_metrics(workdir).get("history")
+  except FileNotFoundError:
+    history = None  # A model without its metrics: no curves to draw.
   if history:
     written.append(plots.plot_curves(history, out_dir / "curves.png"))
   return written

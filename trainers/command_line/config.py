@@ -3,8 +3,14 @@
 Each `Config` field carries its default, its help, its bounds or choices,
 and whether a resumed run may change it (`metadata`). `trainers.command_line.flags`
 derives the absl flags from these fields and `Config.validate` the checks,
-so a new option is one field here (plus its use). Reading a config never
-imports TensorFlow: a wrong flag fails in well under a second.
+so a new option is one field here (plus its use). This module imports no
+TensorFlow or Keras, ever: a wrong flag fails in well under a second. The
+checks that need them (the model and its options, the cluster) are
+`trainers.command_line.preflight`'s, run after the flags parse and before
+any work.
+
+The names of the choices live here (or, for the pipelines' own, in
+`asl_pipeline.options`), and the code that acts on them imports them.
 """
 
 from __future__ import annotations
@@ -12,15 +18,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 import dataclasses
 import json
+import math
 from typing import Any
 
+from asl_pipeline import options as pipeline_options
+from tfds_builders.common import command
+from tfds_builders.common import command_flags
+
+# Keras's own optimizer names (`keras.optimizers.get`).
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 MODES = ("function", "eager")
-AUGMENTS = ("device", "pipeline", "none")
+AUGMENTS = pipeline_options.AUGMENT_MODES
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-# As `trainers.training.distribute.STRATEGIES`, repeated so that reading a config does
-# not import TensorFlow.
+# tf.distribute strategies (`trainers.training.distribute.make_strategy`).
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
+# The options of the cats/dogs models (`trainers.models.photo_nets`), here
+# so that the trainer's flags offer them without loading Keras.
+FINETUNE_STRATEGIES = ("scratch", "full", "partial", "head")
+DEEP10_ACTIVATIONS = ("sigmoid", "relu")
 
 # What a resumed run may do with a field (`Config.resume_conflicts`).
 # CHANGEABLE: takes effect from the resumed step on (more epochs, a new
@@ -30,17 +45,17 @@ CHANGEABLE = "changeable"
 FIXED = "fixed"
 
 
-class ConfigError(ValueError):
+class ConfigError(command.UsageError):
   """A configuration that cannot run; the message names the flag.
 
-  Raised before any work (nothing is written), so the entry points report
-  it as a usage error.
+  Raised before any work (nothing is written), so the commands report it
+  as a usage error (a `ValueError` too, for library callers).
   """
 
 
 def _option(default: Any, help: str, *, choices: tuple[str, ...] = (),  # pylint: disable=redefined-builtin
-            lower: int | float | None = None, on_resume: str = CHANGEABLE,
-            flag: bool = True) -> Any:
+            lower: int | float | None = None, upper: int | None = None,
+            on_resume: str = CHANGEABLE, flag: bool = True) -> Any:
   """A Config field with what `trainers.command_line.flags` and `validate` need.
 
   Args:
@@ -48,7 +63,9 @@ def _option(default: Any, help: str, *, choices: tuple[str, ...] = (),  # pylint
     help: The flag's help text.
     choices: The allowed values, for an enum flag.
     lower: The smallest allowed value, for a number (None stays allowed
-      when it is the default).
+      when it is the default). A float's bound is strict, and a float must
+      be finite.
+    upper: The largest allowed value, for an integer.
     on_resume: CHANGEABLE or FIXED.
     flag: Whether the trainers define a flag for it.
 
@@ -56,7 +73,7 @@ def _option(default: Any, help: str, *, choices: tuple[str, ...] = (),  # pylint
     A `dataclasses.field`.
   """
   metadata = {"help": help, "choices": choices, "lower": lower,
-              "on_resume": on_resume, "flag": flag}
+              "upper": upper, "on_resume": on_resume, "flag": flag}
   if isinstance(default, dict):
     return dataclasses.field(default_factory=lambda: dict(default),
                              metadata=metadata)
@@ -119,7 +136,7 @@ class Config:
       "`pipeline`: in tf.data, on the CPU; `none`.", choices=AUGMENTS)
   seed: int = _option(
       0, "Random seed of initialization, shuffling and augmentation.",
-      on_resume=FIXED)
+      lower=0, upper=command_flags.MAX_SEED, on_resume=FIXED)
   steps_per_epoch: int | None = _option(
       None, "Train steps per epoch; unset means one pass over the train "
       "split.", lower=1, on_resume=FIXED)
@@ -127,19 +144,22 @@ class Config:
       0, "Epochs without a better validation accuracy before stopping; 0 "
       "never stops early.", lower=0)
   image_size: tuple[int, int] | None = _option(
-      None, "HEIGHT,WIDTH to resize to; unset keeps the dataset's size.",
+      None, "Size to resize to; unset keeps the dataset's size.",
       on_resume=FIXED)
-  train_split: str = _option("train[:90%]", "TFDS split to train on.",
+  train_split: str = _option("train", "TFDS split to train on.",
                              on_resume=FIXED)
   drop_cross_split_duplicates: bool = _option(
       False, "Leave out training examples that duplicate, exactly or nearly, "
       "a validation or test example (as `python -m tfds_builders.report` "
       "finds them), and say how many.", on_resume=FIXED)
   validation_split: str = _option(
-      "train[90%:]", "TFDS split validated each epoch (picks the best "
-      "weights, drives early stopping); empty for none.")
+      "auto", "TFDS split validated each epoch (picks the best weights, "
+      "drives early stopping); `auto`: the dataset's `validation` split, "
+      "else a stratified 10% held out of --train_split (every class, the "
+      "same examples for the same --seed); empty for none.")
   test_split: str = _option(
-      "test", "TFDS split evaluated once at the end; empty for none.")
+      "auto", "TFDS split evaluated once at the end; `auto`: `test` when "
+      "the dataset has one, else none; empty for none.")
   summary_images: int = _option(
       4, "Augmented training inputs written to TensorBoard per run.",
       lower=0)
@@ -176,8 +196,9 @@ class Config:
     """Checks every field, naming the flag that sets it.
 
     Bounds and choices come from the fields' metadata; the checks below
-    them are those that involve more than one field. Model names are
-    checked by `trainers.models` when the model is built.
+    them are those that involve more than one field. The model and its
+    options are checked by `trainers.command_line.preflight` (and by
+    `trainers.models` when the model is built).
 
     Returns:
       The config itself, so that calls can be chained.
@@ -192,15 +213,7 @@ class Config:
             f"--{flag}={getattr(self, flag)!r} is invalid: {why}")
 
     for field in dataclasses.fields(self):
-      value, meta = getattr(self, field.name), field.metadata
-      if meta["choices"]:
-        check(value in meta["choices"], field.name,
-              f"choose one of {list(meta['choices'])}")
-      if meta["lower"] is not None and value is not None:
-        strict = isinstance(meta["lower"], float)
-        check(value > meta["lower"] if strict else value >= meta["lower"],
-              field.name, f"must be {'above' if strict else 'at least'} "
-              f"{meta['lower']}")
+      self._check_bounds(field, check)
     check(bool(self.dataset), "dataset", "name a TFDS dataset")
     check(self.mode == "function" or not self.jit_compile, "jit_compile",
           "XLA compiles a tf.function; use --mode=function or drop "
@@ -215,23 +228,45 @@ class Config:
     check(not self.tpu or self.strategy == "tpu", "tpu",
           "only --strategy=tpu uses a TPU; add it or drop --tpu")
     if self.data_service:
-      from asl_pipeline import service  # pylint: disable=g-import-not-at-top
       try:
-        service.parse_address(self.data_service)
+        pipeline_options.parse_address(self.data_service)
       except ValueError as e:
         check(False, "data_service", str(e))
-    # Last: the registry imports Keras (seconds), so every cheaper check
-    # above answers first.
-    from trainers import models  # pylint: disable=g-import-not-at-top
-    try:
-      known = models.model_options(self.model)
-    except ValueError as e:
-      check(False, "model", str(e))
-    unknown = sorted(set(self.model_options) - set(known))
-    check(not unknown, "model",
-          f"model {self.model!r} takes no option(s) {unknown} (it takes "
-          f"{list(known) or 'none'}); drop --{', --'.join(unknown)}")
     return self
+
+  def _check_bounds(self, field: dataclasses.Field, check) -> None:
+    """The checks of one field's metadata: choices, bounds, finiteness."""
+    value, meta = getattr(self, field.name), field.metadata
+    if meta["choices"]:
+      check(value in meta["choices"], field.name,
+            f"choose one of {list(meta['choices'])}")
+    if value is None or isinstance(value, bool):
+      return
+    if isinstance(value, float):
+      check(math.isfinite(value), field.name, "must be a finite number")
+    if meta["lower"] is not None:
+      strict = isinstance(meta["lower"], float)
+      check(value > meta["lower"] if strict else value >= meta["lower"],
+            field.name, f"must be {'above' if strict else 'at least'} "
+            f"{meta['lower']}")
+    if meta["upper"] is not None:
+      check(value <= meta["upper"], field.name,
+            f"must be at most {meta['upper']}")
+
+  def check_replicas(self, replicas: int) -> None:
+    """Refuses a global batch that does not split over `replicas`.
+
+    Args:
+      replicas: How many replicas the run's strategy has.
+
+    Raises:
+      ConfigError: naming --batch_size and what would split.
+    """
+    if replicas > 1 and self.batch_size % replicas:
+      raise ConfigError(
+          f"--batch_size={self.batch_size} is the global batch and must "
+          f"split evenly over the {replicas} replicas of --strategy="
+          f"{self.strategy}; use a multiple of {replicas}.")
 
   def resume_conflicts(self, previous: Config) -> list[str]:
     """Why this config cannot resume a run made with `previous`.

@@ -1,21 +1,25 @@
 """absl flags derived from `trainers.command_line.config.Config`, and a Config from them.
 
-An entry point calls `define_flags(defaults)` at import time and
-`config_from_flags(FLAGS, defaults)` in `main`. Each flag's type, default,
-help, choices and lower bound come from its Config field, so enum and bound
-errors are reported while the command line is parsed, before TensorFlow is
-imported, naming the flag.
+A trainer's `define_flags(flag_values)` calls `define_flags(defaults, ...)`
+here, and its `main` calls `config_from_flags(flag_values, defaults)`. Each
+flag's type, default, help, choices and bounds come from its Config field,
+so enum and bound errors are reported while the command line is parsed,
+before TensorFlow is imported, naming the flag. Flags with a meaning shared
+by every command (`--workdir`, `--image_size`, `--seed`) take their form
+from `tfds_builders.common.command_flags`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 import dataclasses
+import math
 import typing
 from typing import Any
 
 from absl import flags
 
+from tfds_builders.common import command_flags
 from trainers.command_line import config as config_lib
 
 # Flags that are not Config fields.
@@ -44,17 +48,16 @@ class ModelOption:
 
 def define_flags(defaults: config_lib.Config,
                  model_options: tuple[ModelOption, ...] = (),
-                 flag_values: flags.FlagValues = flags.FLAGS) -> None:
+                 *, flag_values: flags.FlagValues) -> None:
   """Defines `--workdir`, a flag per Config field, and the model options.
 
   Args:
     defaults: Config whose values become the flag defaults.
     model_options: Model-specific flags of this trainer.
-    flag_values: Where to define them (tests pass a fresh `FlagValues`).
+    flag_values: Where to define them: the command's own `FlagValues`.
   """
   fv = flag_values
-  flags.DEFINE_string("workdir", None, WORKDIR_HELP, flag_values=fv)
-  flags.mark_flag_as_required("workdir", flag_values=fv)
+  command_flags.define_workdir(fv, WORKDIR_HELP, read=False)
   types = typing.get_type_hints(config_lib.Config)
   for field in dataclasses.fields(config_lib.Config):
     if field.metadata["flag"]:
@@ -85,33 +88,29 @@ def _define(field: dataclasses.Field, kind: Any, default: Any,
     flags.DEFINE_bool(name, default, meta["help"], flag_values=fv)
   elif base is int:
     flags.DEFINE_integer(name, default, meta["help"], lower_bound=lower,
-                         flag_values=fv)
+                         upper_bound=meta["upper"], flag_values=fv)
   elif base is float:
     flags.DEFINE_float(name, default, meta["help"], flag_values=fv)
-    if lower is not None:
-      # A float's bound is strict (a learning rate of 0 trains nothing).
-      flags.register_validator(
-          name, lambda v, lower=lower: v > lower,
-          f"--{name} must be above {lower}.", flag_values=fv)
+    _check_float(fv, name, lower)
   elif typing.get_origin(base) is tuple:
-    flags.DEFINE_list(name, None if default is None else
-                      [str(v) for v in default], meta["help"], flag_values=fv)
-    size = len(typing.get_args(base))
-    flags.register_validator(
-        name, lambda v: _positive_ints(v, size),
-        f"--{name} must be {size} positive integers separated by commas.",
-        flag_values=fv)
+    command_flags.define_image_size(fv, default, meta["help"])
   else:
     flags.DEFINE_string(name, default, meta["help"], flag_values=fv)
 
 
-def _positive_ints(value: list[str] | None, size: int) -> bool:
-  if value is None:
-    return True
-  try:
-    return len(value) == size and all(int(v) >= 1 for v in value)
-  except ValueError:
-    return False
+def _check_float(fv: flags.FlagValues, name: str,
+                 lower: float | None) -> None:
+  """Checks a float flag: finite, and above its strict lower bound."""
+
+  def check(value: float) -> None:
+    # An infinite learning rate would only fail at the second step; a
+    # rate of 0 would train nothing.
+    if not math.isfinite(value):
+      raise ValueError("must be a finite number")
+    if lower is not None and value <= lower:
+      raise ValueError(f"must be above {lower}")
+
+  command_flags.register_check(fv, name, check)
 
 
 def config_from_flags(flag_values: flags.FlagValues,
@@ -131,20 +130,18 @@ def config_from_flags(flag_values: flags.FlagValues,
     The validated config.
 
   Raises:
-    ValueError: naming the flag, if a combination of values is invalid
+    ConfigError: naming the flag, if a combination of values is invalid
       (e.g. `--jit_compile` with `--mode=eager`).
   """
   values: dict[str, Any] = {
       f.name: flag_values[f.name].value
       for f in dataclasses.fields(config_lib.Config) if f.metadata["flag"]}
-  if values["image_size"] is not None:
-    values["image_size"] = tuple(int(v) for v in values["image_size"])
   if flag_values["mixed_precision"].value:
     if (flag_values["precision"].present and
         values["precision"] != "mixed_float16"):
-      raise ValueError(f"--mixed_precision means --precision=mixed_float16, "
-                       f"but --precision={values['precision']} is given too; "
-                       "keep one.")
+      raise config_lib.ConfigError(
+          f"--mixed_precision means --precision=mixed_float16, but "
+          f"--precision={values['precision']} is given too; keep one.")
     values["precision"] = "mixed_float16"
   options: Mapping[str, Any] = {
       o.name: flag_values[o.name].value for o in model_options

@@ -1,76 +1,55 @@
-"""What every trainer entry point does after its flags are parsed.
+"""What every trainer command does once its flags are parsed.
 
 `python -m trainers.asl` and `python -m trainers.cats_dogs` differ only in
-their defaults and model options; both call `main` here. A usage error (a
-bad flag combination, an unknown model or split, a dataset that was never
-built, a workdir that is a file, a resume that changes the model) is one
-message on stderr and exit status 2, with nothing created. A run that
-diverges exits with 1 and says why; one stopped by SIGTERM or SIGINT exits
-with 143 or 130 after saving its step. TensorFlow is imported only once the
-flags are valid.
+their defaults and model options; both call `main` here, under the
+package's command-line contract (`tfds_builders.common.command`).
+
+The checks come cheapest first, each a usage error naming its flag with
+nothing created: the flags and their combinations (`Config.validate`, no
+TensorFlow); a dataset that was never built (the file system); the model,
+its options and the cluster (`trainers.command_line.preflight`, Keras and
+TensorFlow); then the loop's own (splits, a resume that changes the model,
+an unreachable `--data_service`) before it writes anything. A run that
+diverges fails with exit status 1 and says why; one stopped by SIGTERM or
+SIGINT exits with 143 or 130 after saving its step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import pathlib
-import sys
 
 from absl import flags
 
+from tfds_builders.common import command
+from tfds_builders.common import data_dirs
 from trainers.command_line import config as config_lib
 from trainers.command_line import flags as trainer_flags
 
-# absl's exit status for a command-line mistake.
-USAGE_EXIT_CODE = 2
-def parse_flags(argv: Sequence[str]) -> list[str]:
-  """The `flags_parser` of `absl.app.run`: a flag error is one line."""
-  try:
-    return flags.FLAGS(argv)
-  except flags.Error as e:
-    _usage_error(str(e))
 
-
-def main(argv: Sequence[str], defaults: config_lib.Config,
+def main(flag_values: flags.FlagValues, args: list[str],
+         defaults: config_lib.Config,
          model_options: tuple[trainer_flags.ModelOption, ...] = ()) -> None:
-  """Validates the flags, then trains and evaluates.
+  """Checks the command line, then trains and evaluates.
 
   Args:
-    argv: Positional arguments left after flag parsing (none are taken).
-    defaults: The entry point's defaults.
-    model_options: The entry point's model-option flags.
+    flag_values: The parsed flags of `trainer_flags.define_flags`.
+    args: Positional arguments (none are taken).
+    defaults: The trainer's defaults.
+    model_options: The trainer's model-option flags.
+
+  Raises:
+    UsageError: for a command line that cannot run (see the module
+      docstring); anything `train_and_evaluate` raises.
   """
-  if len(argv) > 1:
-    _usage_error(f"unexpected arguments: {' '.join(argv[1:])} (every "
-                 "setting is a --flag; see --help)")
-  fv = flags.FLAGS
-  try:
-    config = trainer_flags.config_from_flags(fv, defaults, model_options)
-  except ValueError as e:
-    _usage_error(str(e))
-  workdir = pathlib.Path(fv.workdir)
-  if workdir.exists() and not workdir.is_dir():
-    _usage_error(f"--workdir={fv.workdir} is a file, not a directory.")
-  from trainers.training import loop  # pylint: disable=g-import-not-at-top
-  from trainers.training import stop_signals  # pylint: disable=g-import-not-at-top
-  try:
-    loop.train_and_evaluate(config, workdir)
-  except config_lib.ConfigError as e:
-    _usage_error(str(e))
-  except FloatingPointError as e:
-    # A NaN or a divergence: the message says where, why, and what was kept.
-    _fail(str(e), 1)
-  except stop_signals.Stopped as e:
-    # The message is already printed; the status says which signal.
-    sys.exit(e.exit_code)
-
-
-def _usage_error(message: str):
-  _fail(message, USAGE_EXIT_CODE)
-
-
-def _fail(message: str, exit_code: int):
-  spec = getattr(sys.modules["__main__"], "__spec__", None)
-  program = spec.name if spec else pathlib.Path(sys.argv[0]).name
-  print(f"{program}: error: {message}", file=sys.stderr)
-  sys.exit(exit_code)
+  if args:
+    raise command.UsageError(f"unexpected arguments: {' '.join(args)} "
+                             "(every setting is a --flag; see --help)")
+  config = trainer_flags.config_from_flags(flag_values, defaults,
+                                           model_options)
+  data_dirs.check_built(config.dataset, config.data_dir)
+  # pylint: disable=g-import-not-at-top
+  from trainers.command_line import preflight
+  preflight.check(config)
+  from trainers.training import loop
+  # pylint: enable=g-import-not-at-top
+  loop.train_and_evaluate(config, pathlib.Path(flag_values.workdir))

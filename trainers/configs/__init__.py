@@ -66,32 +66,32 @@ def path(name: str) -> pathlib.Path:
 def resolve_argv(argv: Sequence[str]) -> list[str]:
   """`argv` with each `--flagfile` value replaced by the file it means.
 
-  Leaves every other argument alone; a value that names nothing is left as
-  it is, for absl to report.
+  Leaves every other argument alone, and everything after `--`.
 
   Args:
     argv: A command line, e.g. `sys.argv`.
 
   Returns:
     A new list.
+
+  Raises:
+    FileNotFoundError: a `--flagfile` value names neither a file nor a
+      shipped config; the message names it and lists the shipped ones.
   """
   out = []
   args = iter(argv)
   for arg in args:
+    if arg == "--":
+      out.append(arg)
+      out.extend(args)
+      break
     for prefix in ("--flagfile=", "-flagfile="):
       if arg.startswith(prefix):
-        arg = prefix + _resolved_or_same(arg[len(prefix):])
+        arg = prefix + str(path(arg[len(prefix):]))
         break
     else:
       if arg in ("--flagfile", "-flagfile"):
         out.append(arg)
-        arg = _resolved_or_same(next(args, ""))
+        arg = str(path(next(args, "")))
     out.append(arg)
   return out
-
-
-def _resolved_or_same(value: str) -> str:
-  try:
-    return str(path(value))
-  except FileNotFoundError:
-    return value

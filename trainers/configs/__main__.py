@@ -2,29 +2,34 @@
 
     python -m trainers.configs          # name and path of every config
     python -m trainers.configs asl      # the path alone, for $(...)
+
+A name that is not a shipped config is a usage error (exit status 2).
 """
 
 from __future__ import annotations
 
-import sys
+from absl import flags
 
+from tfds_builders.common import command
 from trainers import configs
 
 
-def main(argv: list[str]) -> int:
-  if not argv:
+def define_flags(flag_values: flags.FlagValues) -> None:
+  """The command takes config names, and no flags of its own."""
+  del flag_values
+
+
+def main(flag_values: flags.FlagValues, args: list[str]) -> None:
+  del flag_values
+  if not args:
     width = max(map(len, configs.names()))
     for name in configs.names():
       print(f"{name:<{width}}  {configs.path(name)}")
-    return 0
-  try:
-    for name in argv:
-      print(configs.path(name))
-  except FileNotFoundError as e:
-    print(e, file=sys.stderr)
-    return 2
-  return 0
+    return
+  # Every name is checked before any path is printed.
+  for path in [configs.path(name) for name in args]:
+    print(path)
 
 
 if __name__ == "__main__":
-  sys.exit(main(sys.argv[1:]))
+  command.run(define_flags, main)

@@ -17,7 +17,7 @@ message that lists the ones it does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 import importlib
 import inspect
 from typing import Any
@@ -94,6 +94,23 @@ def model_options(name: str) -> tuple[str, ...]:
                                       inspect.Parameter.POSITIONAL_OR_KEYWORD))
 
 
+def check_options(name: str, options: Mapping[str, Any]) -> None:
+  """Refuses options that the model `name` does not take.
+
+  Args:
+    name: A registered model name, or `package.module:function`.
+    options: The model options asked for.
+
+  Raises:
+    ValueError: for an unknown model, or naming the options it does not
+      take and those it does.
+  """
+  unknown = sorted(set(options) - set(model_options(name)))
+  if unknown:
+    raise ValueError(f"Model {name!r} takes no option(s) {unknown}; it takes "
+                     f"{list(model_options(name)) or 'none'}.")
+
+
 def builder(name: str) -> ModelBuilder:
   """The function that builds model `name`.
 
@@ -155,10 +172,7 @@ def build_model(name: str, *, input_shape: Sequence[int], num_classes: int,
                      f"positive sizes, got {tuple(input_shape)}")
   if num_classes < 2:
     raise ValueError(f"num_classes must be at least 2, got {num_classes}")
-  unknown = sorted(set(options) - set(model_options(name)))
-  if unknown:
-    raise ValueError(f"Model {name!r} takes no option(s) {unknown}; it takes "
-                     f"{list(model_options(name)) or 'none'}.")
+  check_options(name, options)
   model = build(input_shape=tuple(int(d) for d in input_shape),
                 num_classes=int(num_classes), **options)
   if not isinstance(model, keras.Model):

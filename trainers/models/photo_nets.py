@@ -21,10 +21,10 @@ import socket
 from absl import logging
 import keras
 
+from trainers.command_line.config import DEEP10_ACTIVATIONS
+from trainers.command_line.config import FINETUNE_STRATEGIES
 from trainers.models import layers as layers_lib
 
-FINETUNE_STRATEGIES = ("scratch", "full", "partial", "head")
-DEEP10_ACTIVATIONS = ("sigmoid", "relu")
 # Keras's file name for the ImageNet ResNet50V2 weights without the top.
 IMAGENET_FILE = "resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5"
 _IMAGENET_HOST = ("storage.googleapis.com", 443)

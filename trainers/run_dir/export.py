@@ -18,8 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 import pathlib
 
+from google.protobuf import message
 import keras
 import tensorflow as tf
+
+from trainers.run_dir import workdir as workdir_lib
 
 LABELS_FILE = "labels.txt"
 
@@ -116,6 +119,8 @@ def load_export(export_dir: str | pathlib.Path):
 
   Raises:
     FileNotFoundError: if the directory holds no export.
+    trainers.run_dir.workdir.DamagedFileError: the export is there but
+      cannot be loaded (a truncated file), naming it.
   """
   export_dir = pathlib.Path(export_dir)
   labels = export_dir / "assets" / LABELS_FILE
@@ -124,5 +129,10 @@ def load_export(export_dir: str | pathlib.Path):
         f"No exported model in {export_dir} (expected saved_model.pb and "
         f"assets/{LABELS_FILE}); train one first with "
         "`python -m trainers.asl --workdir=...`.")
-  return tf.saved_model.load(str(export_dir)), labels.read_text().split("\n")[
-      :-1]
+  try:
+    loaded = tf.saved_model.load(str(export_dir))
+  except (tf.errors.OpError, IndexError, ValueError, OSError, KeyError,
+          message.DecodeError) as e:
+    # IndexError: TensorFlow's reader on a truncated variables file.
+    raise workdir_lib.damaged(export_dir, e) from None
+  return loaded, labels.read_text().split("\n")[:-1]

@@ -16,13 +16,53 @@ import matplotlib
 matplotlib.use("Agg")
 # pylint: disable=g-import-not-at-top,wrong-import-position
 from matplotlib import pyplot as plt
+from matplotlib.figure import Figure
 import numpy as np
 
+from tfds_builders.common import figures
 from tfds_builders.common import files
 from trainers.training import history as history_lib
 
 # Diverging: weights below and above zero in opposite hues, zero white.
 FILTER_CMAP = "RdBu_r"
+
+def _legend_outside(ax, fontsize: float = 8) -> None:
+  """The legend to the right of the axes, where it covers no data."""
+  ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+            fontsize=fontsize)
+
+
+def _figure_curves(history: Sequence[Mapping[str, Any]]) -> Figure:
+  """The figure of `plot_curves`, not yet saved."""
+  if not history:
+    raise ValueError("No epochs in the history; nothing to plot.")
+  epochs = [h["epoch"] for h in history]
+  best = history_lib.best(history)
+  if best is not None and best.get("val_accuracy") is None:
+    best = None  # Nothing was validated: no epoch to mark.
+  fig, axes = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+  for ax, metric in zip(axes, ("loss", "accuracy")):
+    ax.plot(epochs, [h[f"train_{metric}"] for h in history], "o-",
+            label="train")
+    val = [h.get(f"val_{metric}") for h in history]
+    if any(v is not None for v in val):
+      ax.plot(epochs, [np.nan if v is None else v for v in val], "s-",
+              label="validation")
+    if best is not None:
+      ax.axvline(best["epoch"], color="tab:green", linestyle="--",
+                 linewidth=1, label=f"best epoch {best['epoch']}")
+      if metric == "accuracy":
+        ax.plot([best["epoch"]], [best["val_accuracy"]], "*",
+                color="tab:green", markersize=14,
+                label=f"val accuracy {best['val_accuracy']:.3f}")
+    ax.set_xlabel("epoch")
+    figures.integer_ticks(ax.xaxis)  # Epochs are whole: no 1.5.
+    ax.set_title(metric)
+    ax.grid(alpha=0.3)
+    _legend_outside(ax)
+  figures.grow_to_fit(fig, axes[0], 3.0, 2.5)
+  return fig
+
 
 def plot_curves(history: Sequence[Mapping[str, Any]],
                 path: str | pathlib.Path) -> pathlib.Path:
@@ -39,32 +79,28 @@ def plot_curves(history: Sequence[Mapping[str, Any]],
   Returns:
     The PNG path.
   """
-  if not history:
-    raise ValueError("No epochs in the history; nothing to plot.")
-  epochs = [h["epoch"] for h in history]
-  best = history_lib.best(history)
-  if best is not None and best.get("val_accuracy") is None:
-    best = None  # Nothing was validated: no epoch to mark.
-  fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-  for ax, metric in zip(axes, ("loss", "accuracy")):
-    ax.plot(epochs, [h[f"train_{metric}"] for h in history], "o-",
-            label="train")
-    val = [h.get(f"val_{metric}") for h in history]
-    if any(v is not None for v in val):
-      ax.plot(epochs, [np.nan if v is None else v for v in val], "s-",
-              label="validation")
-    if best is not None:
-      ax.axvline(best["epoch"], color="tab:green", linestyle="--",
-                 linewidth=1, label=f"best epoch {best['epoch']}")
-      if metric == "accuracy":
-        ax.plot([best["epoch"]], [best["val_accuracy"]], "*",
-                color="tab:green", markersize=14,
-                label=f"val accuracy {best['val_accuracy']:.3f}")
-    ax.set_xlabel("epoch")
-    ax.set_title(metric)
-    ax.grid(alpha=0.3)
-    ax.legend()
-  return _save(fig, path)
+  return _save(_figure_curves(history), path)
+
+
+def _figure_series(series: Mapping[str, Sequence[tuple[float, float | None]]],
+                   *, xlabel: str, ylabel: str) -> Figure:
+  """The figure of `plot_series`, not yet saved."""
+  fig, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+  xs_all = []
+  for name, points in series.items():
+    xs = [x for x, _ in points]
+    ys = [np.nan if y is None else y for _, y in points]
+    ax.plot(xs, ys, "o-", markersize=3, label=name)
+    xs_all.extend(xs)
+  if all(float(x).is_integer() for x in xs_all):
+    figures.integer_ticks(ax.xaxis)  # Epochs or steps: no 1.5.
+  ax.set_xlabel(xlabel)
+  ax.set_ylabel(ylabel)
+  ax.grid(alpha=0.3)
+  if series:
+    _legend_outside(ax)
+  figures.grow_to_fit(fig, ax, 5.0, 3.0)
+  return fig
 
 
 def plot_series(series: Mapping[str, Sequence[tuple[float, float | None]]],
@@ -81,16 +117,7 @@ def plot_series(series: Mapping[str, Sequence[tuple[float, float | None]]],
   Returns:
     The PNG path.
   """
-  fig, ax = plt.subplots(figsize=(7, 4.5))
-  for name, points in series.items():
-    xs = [x for x, _ in points]
-    ys = [np.nan if y is None else y for _, y in points]
-    ax.plot(xs, ys, "o-", markersize=3, label=name)
-  ax.set_xlabel(xlabel)
-  ax.set_ylabel(ylabel)
-  ax.grid(alpha=0.3)
-  ax.legend(fontsize=8)
-  return _save(fig, path)
+  return _save(_figure_series(series, xlabel=xlabel, ylabel=ylabel), path)
 
 
 def filter_colors(filters: np.ndarray) -> tuple[np.ndarray, float]:
@@ -209,9 +236,72 @@ def plot_feature_maps(maps: np.ndarray, path: str | pathlib.Path,
   return _save(fig, path)
 
 
+def _confusion_cell(num_classes: int) -> float:
+  """Side of a confusion-matrix cell, in inches.
+
+  Large for a few classes; for many, never so small that a class's tick
+  label cannot be read.
+  """
+  cell = min(0.55, 7.0 / max(num_classes, 1))
+  return max(cell, figures.line_height(figures.SMALLEST_FONT) * 1.6,
+             2.5 / max(num_classes, 1))
+
+
+def _write_counts(ax, matrix: np.ndarray, cell: float, top: int) -> None:
+  """Each nonzero count in its cell, as large as the cell allows.
+
+  With too many classes for a legible count per cell, the colours (and
+  the colour bar) tell the counts alone.
+  """
+  digits = str(top)
+  width_at_10 = figures.text_width(digits, 10.0)
+  fontsize = min(12.0, 10.0 * 0.8 * cell / width_at_10,
+                 0.6 * cell * 72 / figures.LINE_SPACING)
+  if fontsize < figures.SMALLEST_FONT:
+    return
+  threshold = top / 2
+  for (i, j), count in np.ndenumerate(matrix):
+    if count:
+      ax.text(j, i, str(int(count)), ha="center", va="center",
+              fontsize=fontsize,
+              color="white" if count > threshold else "black")
+
+
+def _figure_confusion(matrix: np.ndarray, class_names: Sequence[str],
+                      title: str) -> Figure:
+  """The figure of `plot_confusion`, not yet saved."""
+  matrix = np.asarray(matrix)
+  n = len(class_names)
+  cell = _confusion_cell(n)
+  side = n * cell
+  fontsize = figures.fontsize_for(cell)
+  labels = max([figures.text_width(name, fontsize) for name in class_names],
+               default=0.0)
+  # Room for the labels, axis titles and colour bar, so that one layout
+  # usually fits.
+  fig, ax = plt.subplots(figsize=(side + labels + 2.2, side + labels + 1.3),
+                         layout="constrained")
+  # Whole counts from 0: the colour bar ticks at whole numbers only.
+  top = max(1, int(matrix.max()) if matrix.size else 1)
+  image = ax.imshow(matrix, cmap="Blues", vmin=0, vmax=top, aspect="auto")
+  figures.category_ticks(ax.xaxis, class_names, cell, fontsize)
+  figures.category_ticks(ax.yaxis, class_names, cell, fontsize)
+  ax.set_xlabel("predicted")
+  ax.set_ylabel("true")
+  ax.set_title(figures.wrap(title, max(side, 3.0), 11), fontsize=11)
+  _write_counts(ax, matrix, cell, top)
+  bar = fig.colorbar(image, ax=ax, fraction=0.046, label="examples")
+  figures.integer_ticks(bar.ax.yaxis)
+  figures.grow_to_fit(fig, ax, side, side)
+  return fig
+
+
 def plot_confusion(matrix: np.ndarray, class_names: Sequence[str],
                    path: str | pathlib.Path, title: str) -> pathlib.Path:
   """A confusion matrix: rows are true classes, columns predictions.
+
+  Cells, counts and tick labels are sized from the number of classes;
+  names that would run into each other stand upright.
 
   Args:
     matrix: [classes, classes] counts.
@@ -222,21 +312,7 @@ def plot_confusion(matrix: np.ndarray, class_names: Sequence[str],
   Returns:
     The PNG path.
   """
-  n = len(class_names)
-  fig, ax = plt.subplots(figsize=(0.35 * n + 2, 0.35 * n + 1.5))
-  image = ax.imshow(matrix, cmap="Blues")
-  ax.set_xticks(range(n), class_names, fontsize=7)
-  ax.set_yticks(range(n), class_names, fontsize=7)
-  ax.set_xlabel("predicted")
-  ax.set_ylabel("true")
-  ax.set_title(title)
-  threshold = matrix.max() / 2 if matrix.size else 0
-  for (i, j), count in np.ndenumerate(matrix):
-    if count:
-      ax.text(j, i, str(int(count)), ha="center", va="center", fontsize=5,
-              color="white" if count > threshold else "black")
-  fig.colorbar(image, ax=ax, fraction=0.046)
-  return _save(fig, path)
+  return _save(_figure_confusion(matrix, class_names, title), path)
 
 
 def _save(fig, path) -> pathlib.Path:

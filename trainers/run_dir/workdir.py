@@ -28,6 +28,7 @@ import dataclasses
 import os
 import pathlib
 from typing import Any
+import zipfile
 
 from tfds_builders.common import files
 from trainers.command_line import config as config_lib
@@ -46,6 +47,10 @@ CONFUSION = "confusion_{split}.png"
 OLD_EXPORT = "export.old"
 
 PathLike = str | os.PathLike
+
+
+class DamagedFileError(RuntimeError):
+  """A run file that exists but cannot be read; the message names it."""
 
 
 def find_export(model: PathLike) -> pathlib.Path:
@@ -80,8 +85,13 @@ def read_config(workdir: PathLike):
 
   Raises:
     FileNotFoundError: there is no config.json, naming the directory.
+    DamagedFileError: it cannot be read as a config.
   """
-  return config_lib.Config.from_json(_run_file(workdir, CONFIG).read_text())
+  path = _run_file(workdir, CONFIG)
+  try:
+    return config_lib.Config.from_json(path.read_text())
+  except (ValueError, TypeError) as e:
+    raise damaged(path, e) from None
 
 
 def read_metrics(workdir: PathLike) -> dict[str, Any]:
@@ -89,36 +99,13 @@ def read_metrics(workdir: PathLike) -> dict[str, Any]:
 
   Raises:
     FileNotFoundError: there is none, naming the directory.
+    DamagedFileError: it is not JSON.
   """
-  return files.read_json(_run_file(workdir, METRICS))
-
-
-def check_resumable(config: config_lib.Config, workdir: PathLike) -> None:
-  """Refuses, before any work, a workdir that cannot hold this run.
-
-  Args:
-    config: The `Config` about to train in `workdir`.
-    workdir: The run directory.
-
-  Raises:
-    ConfigError: `workdir` is a file, or it holds a run whose checkpoints
-      were made with another value of a FIXED field (each named with both
-      values).
-  """
-  workdir = pathlib.Path(workdir)
-  if workdir.exists() and not workdir.is_dir():
-    raise config_lib.ConfigError(f"--workdir={workdir} is a file, not a "
-                                 "directory.")
-  path = workdir / CONFIG
-  if not path.exists() or not (workdir / CHECKPOINTS).exists():
-    return
-  conflicts = config.resume_conflicts(config_lib.Config.from_json(
-      path.read_text()))
-  if conflicts:
-    raise config_lib.ConfigError(
-        f"{workdir} holds a run this command cannot resume:\n  "
-        + "\n  ".join(conflicts)
-        + "\nUse another --workdir for a new run, or drop those flags.")
+  path = _run_file(workdir, METRICS)
+  try:
+    return files.read_json(path)
+  except ValueError as e:
+    raise damaged(path, e) from None
 
 
 def confusion_png(workdir: PathLike, split: str) -> pathlib.Path:
@@ -150,8 +137,23 @@ def load_model(workdir: PathLike):
   if not path.exists():
     raise FileNotFoundError(f"No {MODEL} in {workdir}; point --model at a "
                             "WORKDIR whose training has finished.")
-  # safe_mode: a `.keras` file cannot run code of its own (Lambda layers).
-  return keras.saving.load_model(str(path), safe_mode=True)
+  try:
+    # safe_mode: a `.keras` file cannot run code of its own (Lambda layers).
+    return keras.saving.load_model(str(path), safe_mode=True)
+  except ValueError as e:
+    if "safe_mode" in str(e):
+      raise  # Not damage: a file that asks to run code.
+    raise damaged(path, e) from None
+  except (OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
+    raise damaged(path, e) from None
+
+
+def damaged(path: PathLike, error: BaseException) -> DamagedFileError:
+  """The error for a run file that exists but cannot be read."""
+  detail = (str(error).strip().splitlines() or [type(error).__name__])[0]
+  return DamagedFileError(
+      f"{path} is damaged ({detail[:200]}); rerun the trainer with the same "
+      "--workdir to write it again.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -201,7 +203,7 @@ def print_outputs(workdir: pathlib.Path) -> None:
   for name, what in (
       (MODEL, "the Keras model"),
       (EXPORT + "/", "SavedModel for any photo: python -m "
-       f"trainers.predict --model={workdir} PHOTO"),
+       f"trainers.predict --workdir={workdir} PHOTO"),
       (METRICS, "per-epoch and test metrics"),
       (CURVES, "loss and accuracy curves"),
       (LOGS + "/", f"TensorBoard: tensorboard --logdir={workdir}"

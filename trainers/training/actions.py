@@ -22,95 +22,21 @@ from trainers.run_dir import export
 from trainers.run_dir import plots
 from trainers.run_dir import summaries
 from trainers.run_dir import workdir as workdir_lib
+from trainers.training import checkpoints as checkpoints_lib
 from trainers.training import health
 from trainers.training import history as history_lib
 from trainers.training import precise_bn
-from trainers.training import stop_signals
 from trainers.training.data import DataSpec
 from trainers.training.state import TrainState
 
 History = list[dict[str, Any]]
-# Checkpoints kept: the newest few, so a bad last one still has a fallback.
-MAX_TO_KEEP = 3
-
-
-class Checkpoints:
-  """Epoch-end, every-N-steps and on-signal checkpoints, and resuming."""
-
-  def __init__(self, state: TrainState, out: pathlib.Path,
-               every_steps: int):
-    """Prepares saving into `out/checkpoints`.
-
-    Args:
-      state: What is saved.
-      out: Where this process writes (a non-chief's temporary directory
-        under a multi-worker strategy).
-      every_steps: Also save every this many global steps; 0 only at epoch
-        ends.
-    """
-    self.state = state
-    self.every_steps = every_steps
-    self.manager = tf.train.CheckpointManager(
-        state.checkpoint, str(out / workdir_lib.CHECKPOINTS),
-        max_to_keep=MAX_TO_KEEP)
-
-  @property
-  def latest(self) -> str | None:
-    return self.manager.latest_checkpoint
-
-  def restore(self, workdir: pathlib.Path) -> str | None:
-    """Restores the newest checkpoint of the run in `workdir`, if any.
-
-    Every worker of a cluster resumes from the chief's checkpoints.
-
-    Returns:
-      The checkpoint restored, or None for a new run.
-    """
-    latest = tf.train.latest_checkpoint(
-        str(workdir / workdir_lib.CHECKPOINTS))
-    if latest is not None:
-      self.state.checkpoint.restore(latest).assert_existing_objects_matched()
-    return latest
-
-  def steps_to_next_save(self, global_step: int) -> int | None:
-    """Steps until the next every-N-steps save, or None when there is none.
-
-    The loop ends its compiled calls there, so that the saved step is
-    exactly a multiple of N.
-    """
-    if not self.every_steps:
-      return None
-    return self.every_steps - global_step % self.every_steps
-
-  def after_steps(self, global_step: int, epoch_done: bool) -> None:
-    """Saves on an every-N-steps boundary (the epoch end saves anyway)."""
-    if (self.every_steps and not epoch_done
-        and global_step % self.every_steps == 0):
-      self.save()
-
-  def save(self) -> str:
-    return self.manager.save(checkpoint_number=self.state.global_step)
-
-  def stop(self, stop: stop_signals.StopRequest, epoch: int, done: int,
-           steps: int) -> None:
-    """Saves the current step after a signal, then stops the run.
-
-    Raises:
-      trainers.training.stop_signals.Stopped: always, with the message.
-    """
-    path = self.save()
-    message = (f"Stopped by {stop.signal_name} at epoch {epoch}, step {done} "
-               f"of {steps} (global step {self.state.global_step}); saved "
-               f"{path}. Rerun the same command to continue from there.")
-    print("\n" + message)
-    raise stop_signals.Stopped(message, stop.exit_code)
 
 
 class Health:
   """Stops a run whose loss went non-finite, or that diverged."""
 
   def __init__(self, state: TrainState, data: DataSpec, learning_rate: float,
-               checkpoints: Checkpoints):
+               checkpoints: checkpoints_lib.Checkpoints):
     self.state = state
     self.data = data
     self.learning_rate = learning_rate  # Named as the likely cause.
@@ -331,7 +257,7 @@ class FinalOutputs:
             "the outputs below hold its weights.")
     test = None
     if self.data.test_split:
-      test = evaluate(self.data.eval(self.data.test_split))
+      test = evaluate(self.data.test())
       print(f"Test ({self.data.test_split}): loss {test['loss']:.4f}, "
             f"accuracy {test['accuracy']:.4f}")
     metrics = write_metrics(self.out, history, test)

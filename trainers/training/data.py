@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import dataclasses
+from typing import Any
 
 import tensorflow as tf
 
 import asl_pipeline
 import asl_pipeline.sources
+from tfds_builders.common import shards
+from trainers.training import splits as splits_lib
 from trainers.command_line import config as config_lib
 
 # Examples a service worker shuffles at once: its whole share of a split of
@@ -26,8 +30,13 @@ class DataSpec:
     steps_per_epoch: Train steps per epoch.
     validation_split: Split validated each epoch, or "" for none.
     test_split: Split tested at the end, or "" for none.
-    exclude_ids: TFDS ids of training examples left out
-      (`--drop_cross_split_duplicates`).
+    exclude_ids: TFDS ids of training examples left out: those held out
+      for validation, and the duplicates of `--drop_cross_split_duplicates`.
+    validation_ids: When validation holds out part of the training split,
+      the ids of that part; else empty.
+    identity: What the run trains on, recorded in its checkpoints so that a
+      resume on other data is refused: the dataset (name, config, version),
+      the training examples, and a fingerprint of the training records.
   """
 
   config: config_lib.Config
@@ -37,6 +46,8 @@ class DataSpec:
   validation_split: str
   test_split: str
   exclude_ids: frozenset[str] = frozenset()
+  validation_ids: frozenset[str] = frozenset()
+  identity: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
   @property
   def num_classes(self) -> int:
@@ -44,7 +55,11 @@ class DataSpec:
 
   @classmethod
   def create(cls, config: config_lib.Config) -> DataSpec:
-    """Reads the dataset's metadata (not its examples).
+    """Reads the dataset's metadata, resolves the splits, checks the records.
+
+    Prints what the run will read: each split's size and the steps of an
+    epoch, and a warning when the validation set is too small to rank
+    epochs.
 
     Args:
       config: A validated config.
@@ -53,9 +68,11 @@ class DataSpec:
       The spec.
 
     Raises:
-      trainers.command_line.config.ConfigError: naming the flag, for an unknown split or
-        a batch size larger than the train split, or if the dataset has not
-        been built in `data_dir`.
+      trainers.command_line.config.ConfigError: naming the flag, for an
+        unknown split or a batch size larger than the train split, or if
+        the dataset has not been built in `data_dir`.
+      tfds_builders.common.shards.DamagedShardError: a record file of the
+        splits is damaged (named, with the command that rebuilds it).
     """
     try:
       info = asl_pipeline.info(config.dataset, config.data_dir)
@@ -67,39 +84,25 @@ class DataSpec:
       raise config_lib.ConfigError(
           f"Dataset {config.dataset!r} has images of varying size; set "
           "--image_size=HEIGHT,WIDTH.")
-    sizes = {}
-    for flag in ("train_split", "validation_split", "test_split"):
-      split = getattr(config, flag)
-      if split:
-        try:
-          sizes[flag] = asl_pipeline.sources.num_examples(
-              config.dataset, split, config.data_dir)
-        except ValueError as e:
-          raise config_lib.ConfigError(f"--{flag}: {e}") from None
-    exclude = frozenset()
-    if config.drop_cross_split_duplicates:
-      # Here, not at the top: the report brings plotting along.
-      from tfds_builders import report  # pylint: disable=g-import-not-at-top
-      exclude = frozenset(report.cross_split_duplicate_keys(
-          config.dataset, data_dir=config.data_dir,
-          train_split=config.train_split,
-          other_splits=[config.validation_split, config.test_split]))
-      print(f"--drop_cross_split_duplicates: leaving out {len(exclude)} of "
-            f"the {sizes['train_split']} training examples, duplicates of "
-            "validation or test examples.")
-      sizes["train_split"] -= len(exclude)
-    steps = config.steps_per_epoch or sizes["train_split"] // config.batch_size
+    chosen = _resolved_splits(config)
+    sizes = _split_sizes(config, chosen)
+    exclude = chosen.validation_ids | _cross_split_duplicates(config, chosen)
+    sizes["train"] -= len(exclude)
+    steps = config.steps_per_epoch or sizes["train"] // config.batch_size
     if steps < 1:
       raise config_lib.ConfigError(
           f"--batch_size={config.batch_size} is larger than the "
-          f"{sizes['train_split']} examples of --train_split="
+          f"{sizes['train']} training examples of --train_split="
           f"{config.train_split!r}; lower it or set --steps_per_epoch.")
+    _describe(config, chosen, sizes, steps)
     return cls(config=config,
                input_shape=(int(height), int(width), int(channels)),
                class_names=tuple(info.class_names),
                steps_per_epoch=int(steps),
-               validation_split=config.validation_split,
-               test_split=config.test_split, exclude_ids=exclude)
+               validation_split=chosen.validation,
+               test_split=chosen.test, exclude_ids=exclude,
+               validation_ids=chosen.validation_ids,
+               identity=_checked_identity(config, chosen, sizes["train"]))
 
   def train(self, seed: int,
             input_context: tf.distribute.InputContext | None = None,
@@ -174,14 +177,108 @@ class DataSpec:
         c.dataset, batch_size=batch_size, split=c.train_split,
         data_dir=c.data_dir, image_size=c.image_size, augment=c.augment,
         seed=None, repeat=False, shuffle_buffer=_SERVICE_SHUFFLE_BUFFER,
-        assert_cardinality=False)
+        assert_cardinality=False, exclude_ids=self.exclude_ids)
 
-  def eval(self, split: str) -> tf.data.Dataset:
-    """One pass over `split` in eval batches."""
+  def validation(self) -> tf.data.Dataset:
+    """One pass over the validation examples in eval batches."""
+    return self._eval(self.validation_split, self.validation_ids or None)
+
+  def test(self) -> tf.data.Dataset:
+    """One pass over the test split in eval batches."""
+    return self._eval(self.test_split)
+
+  def _eval(self, split: str, include_ids=None) -> tf.data.Dataset:
     c = self.config
     return asl_pipeline.eval_dataset(
         c.dataset, batch_size=c.eval_batch_size, split=split,
-        data_dir=c.data_dir, image_size=c.image_size)
+        data_dir=c.data_dir, image_size=c.image_size,
+        include_ids=include_ids)
+
+
+def _resolved_splits(config: config_lib.Config) -> splits_lib.Splits:
+  try:
+    return splits_lib.resolve(config.dataset, config.data_dir,
+                              config.train_split, config.validation_split,
+                              config.test_split, config.seed)
+  except ValueError as e:
+    raise config_lib.ConfigError(f"--train_split: {e}") from None
+
+
+def _split_sizes(config: config_lib.Config,
+                 chosen: splits_lib.Splits) -> dict[str, int]:
+  """Examples of each split read, before any is left out of training."""
+  sizes = {}
+  for name, flag, split in (("train", "train_split", chosen.train),
+                            ("validation", "validation_split",
+                             chosen.validation),
+                            ("test", "test_split", chosen.test)):
+    if split:
+      try:
+        sizes[name] = asl_pipeline.sources.num_examples(
+            config.dataset, split, config.data_dir)
+      except ValueError as e:
+        raise config_lib.ConfigError(f"--{flag}: {e}") from None
+  if chosen.validation_ids:
+    sizes["validation"] = len(chosen.validation_ids)
+  return sizes
+
+
+def _cross_split_duplicates(config: config_lib.Config,
+                            chosen: splits_lib.Splits) -> frozenset[str]:
+  """`--drop_cross_split_duplicates`: training copies of other examples."""
+  if not config.drop_cross_split_duplicates:
+    return frozenset()
+  # Here, not at the top: the report brings plotting along.
+  from tfds_builders import report  # pylint: disable=g-import-not-at-top
+  others = [s for s in (chosen.validation, chosen.test)
+            if s and s != chosen.train]
+  found = frozenset(report.cross_split_duplicate_keys(
+      config.dataset, data_dir=config.data_dir, train_split=chosen.train,
+      other_splits=others)) - chosen.validation_ids
+  print(f"--drop_cross_split_duplicates: leaving out {len(found)} training "
+        "examples, duplicates of validation or test examples.")
+  return found
+
+
+# Below this many examples, a validation accuracy moves in steps of over 2%
+# and ties between epochs are common.
+_SMALL_VALIDATION = 50
+
+
+def _describe(config: config_lib.Config, chosen: splits_lib.Splits,
+              sizes: dict[str, int], steps: int) -> None:
+  """Prints the run's data: what each split holds and an epoch's steps."""
+  print(f"Data: {config.dataset}: train {sizes['train']} examples "
+        f"({chosen.train}), {steps} steps of {config.batch_size} an epoch; "
+        + (f"validation {sizes['validation']}" if chosen.validation else
+           "no validation")
+        + (f"; test {sizes['test']} ({chosen.test})." if chosen.test else
+           "; no test."))
+  for note in chosen.description:
+    print(f"  {note}")
+  small = sizes.get("validation", _SMALL_VALIDATION)
+  if small < _SMALL_VALIDATION:
+    print(f"Warning: the validation set has only {small} examples: its "
+          f"accuracy moves in steps of {1 / small:.1%}, so the best epoch "
+          "and early stopping rank epochs by few examples.")
+
+
+def _checked_identity(config: config_lib.Config, chosen: splits_lib.Splits,
+                      train_examples: int) -> dict[str, Any]:
+  """Reads the splits' records once (naming a damaged shard); their identity.
+  """
+  builder = asl_pipeline.sources.builder(config.dataset, config.data_dir)
+  splits = [s for s in (chosen.train, chosen.validation, chosen.test) if s]
+  info = builder.info
+  config_name = builder.builder_config.name if builder.builder_config else ""
+  # A damaged shard fails here, before any work, not deep in a pass.
+  shards.check(builder, splits, rebuild=(
+      f"tfds build {info.name} --imports=tfds_builders "
+      + (f"--config={config_name} " if config_name else "")
+      + f"--overwrite --manual_dir=SOURCE_FOLDER --data_dir="
+      f"{config.data_dir or '~/tensorflow_datasets'}"))
+  return {"dataset": info.full_name, "train_examples": train_examples,
+          "records": shards.fingerprint(builder, [chosen.train])}
 
 
 def train_iterator(spec: DataSpec, strategy: tf.distribute.Strategy | None,
@@ -205,7 +302,7 @@ def train_iterator(spec: DataSpec, strategy: tf.distribute.Strategy | None,
     An iterator of `(images, labels)` global batches.
 
   Raises:
-    ValueError: `--batch_size` does not split evenly over the replicas.
+    ConfigError: `--batch_size` does not split evenly over the replicas.
     ConnectionError: no tf.data service dispatcher at `--data_service`.
   """
   c = spec.config
@@ -225,10 +322,5 @@ def train_iterator(spec: DataSpec, strategy: tf.distribute.Strategy | None,
 
   if strategy is None:
     return iter(dataset())
-  replicas = strategy.num_replicas_in_sync
-  if c.batch_size % replicas:
-    raise ValueError(
-        f"--batch_size={c.batch_size} is the global batch and must split "
-        f"evenly over the {replicas} replicas of --strategy={c.strategy}; "
-        f"use a multiple of {replicas}.")
+  c.check_replicas(strategy.num_replicas_in_sync)
   return iter(strategy.distribute_datasets_from_function(dataset))

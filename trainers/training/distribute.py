@@ -19,7 +19,8 @@ import os
 
 import tensorflow as tf
 
-STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
+from trainers.command_line.config import STRATEGIES
+
 _TF_CONFIG = "TF_CONFIG"
 
 

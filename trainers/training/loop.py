@@ -29,6 +29,7 @@ directories that they delete again. Every worker resumes from the chief's
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -43,10 +44,13 @@ import tensorflow as tf
 import asl_pipeline
 from tfds_builders.common import files
 from trainers.command_line import config as config_lib
+from trainers.run_dir import lock
 from trainers.run_dir import workdir as workdir_lib
 from trainers.training import actions
+from trainers.training import checkpoints
 from trainers.training import data as data_lib
 from trainers.training import distribute
+from trainers.training import resume
 from trainers.training import state as state_lib
 from trainers.training import steps as steps_lib
 from trainers.training import stop_signals
@@ -85,10 +89,16 @@ def train_and_evaluate(config: config_lib.Config,
       gradients vanish; the checkpoint of the last good epoch stays.
     trainers.training.stop_signals.Stopped: after SIGTERM or SIGINT, once
       the current step is checkpointed.
+    trainers.run_dir.lock.WorkdirInUse: another live run holds `workdir`.
+    tfds_builders.common.shards.DamagedShardError: a record file of the
+      dataset is damaged (named, with the command that rebuilds it).
+    trainers.training.checkpoints.DamagedCheckpointsError: no checkpoint
+      of the run can be restored.
   """
   config = config.validate()
   workdir = pathlib.Path(workdir)
-  workdir_lib.check_resumable(config, workdir)
+  previous = resume.previous_run(workdir)
+  resume.check_config(config, previous, workdir)
   if config.deterministic:
     # Before any op runs: seeded initialization and deterministic kernels.
     tf.config.experimental.enable_op_determinism()
@@ -104,6 +114,7 @@ def train_and_evaluate(config: config_lib.Config,
   # Reads the dataset's metadata: a dataset that was never built, or an
   # unknown split, fails here, before the workdir exists.
   data = data_lib.DataSpec.create(config)
+  resume.check_data(data.identity, previous, workdir)
   with state_lib.dtype_policy(config.precision):
     state = state_lib.TrainState.create(config, data, strategy)
     try:
@@ -121,15 +132,16 @@ class Controller:
                strategy: tf.distribute.Strategy):
     self.config, self.workdir, self.data, self.state = (
         config, workdir, data, state)
-    chief = distribute.is_chief(strategy)
+    self.chief = chief = distribute.is_chief(strategy)
     # Where this process writes: the workdir, or a non-chief's temporary
     # directory inside it.
     self.out = pathlib.Path(distribute.checkpoint_dir_for_worker(
         str(workdir), strategy))
     # None: the default strategy, one device, no replicas to run over.
     self.strategy = None if config.strategy == "default" else strategy
-    self.checkpoints = actions.Checkpoints(state, self.out,
-                                           config.checkpoint_every_steps)
+    self.history: list[dict[str, Any]] = []
+    self.checkpoints = checkpoints.Checkpoints(
+        state, self.out, config.checkpoint_every_steps, self._run_record)
     self.health = actions.Health(state, data, config.learning_rate,
                                  self.checkpoints)
     self.precise_bn = actions.PreciseBatchNorm(
@@ -147,10 +159,15 @@ class Controller:
                                                      self.strategy)
 
   def run(self) -> dict[str, Any]:
-    """Resumes or starts, trains the remaining epochs, tests, exports."""
-    config, state = self.config, self.state
-    history = self._resume()
+    """Holds the workdir, then resumes or starts, trains, tests, exports."""
     self.out.mkdir(parents=True, exist_ok=True)
+    # The chief's workdir is the run's; other workers only join its saves.
+    with lock.hold(self.workdir) if self.chief else contextlib.nullcontext():
+      return self._run()
+
+  def _run(self) -> dict[str, Any]:
+    config, state = self.config, self.state
+    self.history = history = self._resume()
     self._record_config()
     start = state.epochs_done + 1
     if start <= config.epochs and not self.early_stopping.should_stop(
@@ -177,8 +194,13 @@ class Controller:
       self.precise_bn()
     return self.final_outputs(history, self.evaluate)
 
+  def _run_record(self) -> dict[str, Any]:
+    """What each checkpoint records of the run (see `checkpoints`)."""
+    return {"config": json.loads(self.config.to_json()),
+            "data": dict(self.data.identity), "history": self.history}
+
   def _resume(self) -> list[dict[str, Any]]:
-    """Restores the newest checkpoint; returns the epochs it completed."""
+    """Restores the newest whole checkpoint; returns its epochs' history."""
     latest = self.checkpoints.restore(self.workdir)
     if latest is None:
       return []
@@ -190,18 +212,36 @@ class Controller:
     print(f"Resuming from {latest}: epoch {epoch} done"
           + (f", {in_epoch} steps into epoch {epoch + 1}." if in_epoch else
              "."))
-    metrics = files.read_json(self.workdir / workdir_lib.METRICS)
-    # metrics.json is written before the checkpoint, so it may hold an epoch
-    # whose checkpoint never landed; that epoch is trained again.
-    return [h for h in metrics.get("history", []) if h["epoch"] <= epoch]
+    record = self.state.run_record.numpy().decode()
+    path = self.workdir / workdir_lib.METRICS
+    try:
+      from_file = json.loads(path.read_text()).get("history", [])
+    except (OSError, ValueError):
+      from_file = None
+    if record:
+      history = json.loads(record)["history"]
+      if from_file is None:
+        print(f"{path} is missing or damaged; it is written again from the "
+              "checkpoint's record of the run.")
+    elif from_file is not None:
+      # A checkpoint from before the record: metrics.json is written before
+      # the checkpoint, so it may hold an epoch whose checkpoint never
+      # landed; that epoch is trained again.
+      history = from_file
+    else:
+      raise config_lib.ConfigError(
+          f"{path} is missing or damaged and {latest} does not record the "
+          "run's history; the run cannot be resumed. Use another --workdir.")
+    return [h for h in history if h["epoch"] <= epoch]
 
   def _record_config(self) -> None:
     """Writes config.json, saying which changeable flags a resume changed."""
     path = self.out / workdir_lib.CONFIG
-    if path.exists():
-      old, new = json.loads(path.read_text()), json.loads(
+    record = self.state.run_record.numpy().decode()
+    if record:
+      # Only CHANGEABLE fields can differ (`resume.check_config`).
+      old, new = json.loads(record)["config"], json.loads(
           self.config.to_json())
-      # Only CHANGEABLE fields can differ (`workdir.check_resumable`).
       changed = sorted(k for k in new if old.get(k) != new[k])
       if changed:
         print("Resuming with " + ", ".join(
@@ -245,7 +285,7 @@ class Controller:
               "seconds": round(time.perf_counter() - started, 3)}
     if self.data.validation_split:
       self.precise_bn()
-      val = self.evaluate(self.data.eval(self.data.validation_split))
+      val = self.evaluate(self.data.validation())
       record.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
     progress.end(record)
     return record

@@ -91,6 +91,8 @@ class TrainState:
     train_metrics: The epoch's running loss and accuracy.
     eval_metrics: An evaluation pass's running loss and accuracy.
     grad_norms: The epoch's per-layer gradient norms.
+    run_record: JSON of the run's config, data identity and history, saved
+      with every checkpoint (`trainers.training.checkpoints`).
     checkpoint: Over all of the above but the eval metrics.
   """
 
@@ -103,6 +105,7 @@ class TrainState:
   train_metrics: metrics_lib.StepMetrics
   eval_metrics: metrics_lib.StepMetrics
   grad_norms: metrics_lib.GradNorms
+  run_record: tf.Variable
   checkpoint: tf.train.Checkpoint
 
   @classmethod
@@ -132,26 +135,28 @@ class TrainState:
         raise config_lib.ConfigError(f"--model={config.model}: {e}") from None
       optimizer = make_optimizer(config)
       optimizer.build(model.trainable_variables)
-      augmenter = None
-      if config.augment == "device":
-        augmenter = asl_pipeline.make_augmenter(seed=config.seed)
+      # Built whatever --augment says, so that the checkpoint always holds
+      # its random state and --augment may change when a run resumes.
+      augmenter = asl_pipeline.make_augmenter(seed=config.seed)
       counter = lambda value: tf.Variable(value, dtype=tf.int64,
                                           trainable=False)
       step, epoch, first_bad_step = counter(0), counter(0), counter(-1)
       train_metrics = metrics_lib.StepMetrics("train")
       eval_metrics = metrics_lib.StepMetrics("eval")
       grad_norms = metrics_lib.GradNorms(model.trainable_variables)
-    checkpointed = dict(
+    # Host-side, outside the strategy: one string, never mirrored.
+    run_record = tf.Variable("", dtype=tf.string, trainable=False)
+    checkpoint = tf.train.Checkpoint(
         model=model, optimizer=optimizer, step=step, epoch=epoch,
         train_metrics=train_metrics, grad_norms=grad_norms,
-        seed_states=seed_states(model))
-    if augmenter is not None:
-      checkpointed["augmenter_seeds"] = seed_states(augmenter)
-    return cls(model=model, optimizer=optimizer, augmenter=augmenter,
+        seed_states=seed_states(model),
+        augmenter_seeds=seed_states(augmenter), run_record=run_record)
+    return cls(model=model, optimizer=optimizer,
+               augmenter=augmenter if config.augment == "device" else None,
                step=step, epoch=epoch, first_bad_step=first_bad_step,
                train_metrics=train_metrics, eval_metrics=eval_metrics,
-               grad_norms=grad_norms,
-               checkpoint=tf.train.Checkpoint(**checkpointed))
+               grad_norms=grad_norms, run_record=run_record,
+               checkpoint=checkpoint)
 
   @property
   def global_step(self) -> int:

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import tensorflow_datasets as tfds
 
+from tests import helpers
 from tfds_builders.sign_language_mnist import csv_source
 from tfds_builders.sign_language_mnist import make_sample
 from tfds_builders.sign_language_mnist import sign_language_mnist_dataset_builder as slm
@@ -43,11 +44,8 @@ class SignLanguageMnistTest(tfds.testing.DatasetBuilderTestCase):
 
 
 def _build(manual_dir, data_dir, config=None):
-  builder = tfds.builder("sign_language_mnist", data_dir=str(data_dir),
-                         config=config)
-  builder.download_and_prepare(
-      download_config=tfds.download.DownloadConfig(manual_dir=str(manual_dir)))
-  return builder
+  return helpers.build_dataset("sign_language_mnist", manual_dir, data_dir,
+                               config)
 
 
 def _read(builder, split):
@@ -216,7 +214,6 @@ def _assert_nothing_loadable(data_dir):
               p.parent.name != ".config"], leftovers
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("form", ["path", "imports"])
 def test_tfds_command_line(tmp_path, form):
   make_sample.make_sample(tmp_path / "in", train_rows=24, test_rows=12)
@@ -233,3 +230,116 @@ def test_tfds_command_line(tmp_path, form):
   train = tfds.load("sign_language_mnist", split="train",
                     data_dir=str(tmp_path / "out"))
   assert len(list(train)) == 24
+
+
+# --- Files a careful user could hand over: no row lost, no copy chosen
+# silently, every refusal naming its file and line --------------------------
+
+def _rows(*labels) -> bytes:
+  return "".join(f"{label},{_PIXELS}\n" for label in labels).encode()
+
+
+def test_byte_order_mark_before_a_headerless_file_keeps_every_row(tmp_path):
+  paths = make_sample.make_sample(tmp_path / "in", train_rows=100,
+                                  test_rows=30, header=False)
+  train = pathlib.Path(paths["train"])
+  train.write_bytes(b"\xef\xbb\xbf" + train.read_bytes())
+  builder = _build(tmp_path / "in", tmp_path / "out")
+  assert builder.info.metadata["rows"] == {"train": 100, "test": 30}
+  assert builder.info.splits["train"].num_examples == 100
+
+
+@pytest.mark.parametrize("train, test, where", [
+    ((1, 2, 9, 3), (1, 24), f"{TEST}:2"),  # The 9 and the 24 in two files.
+    ((24, 2, 9, 3), (1,), f"{TRAIN}:1"),
+])
+def test_label_9_and_24_say_which_chose_the_scheme(tmp_path, train, test,
+                                                   where):
+  (tmp_path / "in").mkdir()
+  (tmp_path / "in" / TRAIN).write_bytes(_rows(*train))
+  (tmp_path / "in" / TEST).write_bytes(_rows(*test))
+  with pytest.raises(
+      csv_source.CsvFormatError,
+      match=rf"{where}: label 24 is outside 0..23 \(contiguous scheme\); "
+            rf"the contiguous scheme was detected from label 9 at "
+            rf".*{TRAIN}:3"):
+    _build(tmp_path / "in", tmp_path / "out")
+
+
+def _zip(path, members: dict[str, bytes]):
+  with zipfile.ZipFile(path, "w") as archive:
+    for name, data in members.items():
+      archive.writestr(name, data)
+
+
+@pytest.mark.parametrize("layout", ["two_folders", "one_zip", "two_zips",
+                                    "loose_and_zip"])
+def test_differing_copies_are_refused_naming_each(tmp_path, layout):
+  manual = tmp_path / "in"
+  manual.mkdir()
+  first, second = _rows(3, 4), _rows(3, 5)
+  (manual / TEST).write_bytes(_rows(1))
+  if layout == "two_folders":
+    for folder, data in (("a", first), ("bb", second)):
+      (manual / folder).mkdir()
+      (manual / folder / TRAIN).write_bytes(data)
+    expected = [f"a/{TRAIN}", f"bb/{TRAIN}"]
+  elif layout == "one_zip":
+    _zip(manual / "k.zip", {TRAIN: first, f"old/{TRAIN}": second})
+    expected = [f"k.zip!{TRAIN}", f"k.zip!old/{TRAIN}"]
+  elif layout == "two_zips":
+    _zip(manual / "a.zip", {TRAIN: first})
+    _zip(manual / "b.zip", {TRAIN: second})
+    expected = [f"a.zip!{TRAIN}", f"b.zip!{TRAIN}"]
+  else:
+    (manual / TRAIN).write_bytes(first)
+    _zip(manual / "k.zip", {TRAIN: second})
+    expected = [TRAIN, f"k.zip!{TRAIN}"]
+  with pytest.raises(csv_source.CsvFormatError,
+                     match=f"2 files could be the {TRAIN}, and they "
+                           "differ") as error:
+    _build(manual, tmp_path / "out")
+  for name in expected:
+    assert f"{manual}/{name}" in str(error.value)
+
+
+def test_identical_copies_and_test_with_valid_names(tmp_path):
+  manual = tmp_path / "in"
+  (manual / "a").mkdir(parents=True)
+  (manual / "a" / TRAIN).write_bytes(_rows(3, 4))
+  _zip(manual / "k.zip", {TRAIN: _rows(3, 4), TEST: _rows(1)})
+  builder = _build(manual, tmp_path / "out")  # Identical: either will do.
+  assert builder.info.metadata["sources"]["train"] == str(manual / "a" / TRAIN)
+  # A test file and a valid file that differ: which is the test split?
+  (manual / "sign_mnist_valid.csv").write_bytes(_rows(2))
+  with pytest.raises(csv_source.CsvFormatError,
+                     match="2 files could be the sign_mnist_test.csv or "
+                           "sign_mnist_valid.csv, and they differ"):
+    _build(manual, tmp_path / "out2")
+
+
+def test_unreadable_zip_is_named(tmp_path):
+  manual = tmp_path / "in"
+  manual.mkdir()
+  make_sample.make_sample(manual, train_rows=5, test_rows=5)
+  _zip(manual / "full.zip", {"notes.txt": b"x" * 1000})
+  data = (manual / "full.zip").read_bytes()
+  (manual / "full.zip").write_bytes(data[: len(data) // 2])  # Truncated.
+  with pytest.raises(csv_source.CsvFormatError,
+                     match=f"{manual}/full.zip: not a readable zip archive"):
+    _build(manual, tmp_path / "out")
+
+
+def test_corrupt_member_of_a_zip_is_named(tmp_path):
+  manual = tmp_path / "in"
+  manual.mkdir()
+  with zipfile.ZipFile(manual / "k.zip", "w", zipfile.ZIP_STORED) as archive:
+    archive.writestr(TRAIN, _rows(*range(20)))
+    archive.writestr(TEST, _rows(1))
+  data = bytearray((manual / "k.zip").read_bytes())
+  data[1000] ^= 0x01  # Inside the stored train CSV: its CRC no longer holds.
+  (manual / "k.zip").write_bytes(bytes(data))
+  with pytest.raises(csv_source.CsvFormatError,
+                     match=rf"{manual}/k.zip!{TRAIN}: cannot be read from the "
+                           "zip archive"):
+    _build(manual, tmp_path / "out")

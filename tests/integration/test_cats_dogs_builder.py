@@ -8,10 +8,11 @@ import tempfile
 
 from etils import epath
 import numpy as np
+from PIL import Image
 import pytest
 import tensorflow_datasets as tfds
 
-import tfds_builders  # pylint: disable=unused-import
+from tests import helpers
 from tfds_builders.cats_dogs import cats_dogs_dataset_builder
 from tfds_builders.cats_dogs import folder_source
 from tfds_builders.cats_dogs import make_sample
@@ -65,11 +66,7 @@ class CatsDogsBuilderTest(tfds.testing.DatasetBuilderTestCase):
 
 
 def _build(manual_dir, data_dir, config=None):
-  builder = tfds.builder("cats_dogs", data_dir=str(data_dir), config=config)
-  builder.download_and_prepare(
-      download_config=tfds.download.DownloadConfig(
-          manual_dir=str(manual_dir)))
-  return builder
+  return helpers.build_dataset("cats_dogs", manual_dir, data_dir, config)
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +203,18 @@ def test_path_escaping_root_fails_the_build(built, tmp_path):
                            r"points outside the dataset root"):
     _build(src, tmp_path / "tfds")
   assert not list((tmp_path / "tfds").glob("cats_dogs/*/*/*.tfrecord*"))
+
+
+def test_names_that_are_not_utf8_are_stored_escaped(tmp_path):
+  jpeg = (tmp_path / "a.jpg")
+  Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(jpeg)
+  helpers.write_tree(tmp_path / "src", {
+      name: jpeg.read_bytes() for name in (
+          b"train/cats/caf\xe9.jpg", b"train/dogs/d.jpg",
+          b"train/ch\xe2t/e.jpg", b"train/bat/f.jpg")})
+  builder = _build(tmp_path / "src", tmp_path / "tfds")
+  names = {ex["file_name"].decode(): int(ex["label"]) for ex in
+           tfds.as_numpy(builder.as_dataset(split="train"))}
+  assert names == {"train/cats/caf\\xe9.jpg": 0, "train/dogs/d.jpg": 1}
+  counts = builder.info.metadata["counts"]["train"]
+  assert counts[folder_source.ESCAPED_NAMES] == 2

@@ -8,7 +8,7 @@ import apache_beam as beam
 import pytest
 import tensorflow_datasets as tfds
 
-import tfds_builders  # pylint: disable=unused-import
+from tests import helpers
 from tfds_builders.cats_dogs import cats_dogs_dataset_builder
 from tfds_builders.cats_dogs import folder_source
 from tfds_builders.common import image_files
@@ -25,9 +25,8 @@ def _beam_options():
 
 
 def _build(manual_dir, data_dir, config, beam_options=None):
-  builder = tfds.builder("cats_dogs", data_dir=str(data_dir), config=config)
-  builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
-      manual_dir=str(manual_dir), beam_options=beam_options))
+  builder = helpers.build_dataset("cats_dogs", manual_dir, data_dir, config,
+                                  beam_options)
   # Read back from disk: what a later `tfds.load` sees.
   return tfds.builder_from_directory(str(builder.data_dir))
 

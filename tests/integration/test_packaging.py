@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import pathlib
 import subprocess
 import sys
 import zipfile
 
-import pytest
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from tests import helpers
 
 
-@pytest.mark.slow
 def test_wheel_carries_builder_metadata_and_flagfiles(tmp_path):
-  subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
+  subprocess.run([sys.executable, "-m", "pip", "wheel", str(helpers.ROOT),
+                  "--no-deps",
                   "--quiet", "-w", str(tmp_path)], check=True, timeout=300,
                  cwd=tmp_path)
   (wheel,) = tmp_path.glob("*.whl")
@@ -26,7 +23,7 @@ def test_wheel_carries_builder_metadata_and_flagfiles(tmp_path):
   assert "trainers/configs/asl.flags" in names
   # The resolver that finds them from any directory.
   assert {"trainers/configs/__init__.py", "trainers/configs/__main__.py",
-          "trainers/console.py"} <= names
+          "tfds_builders/common/console.py"} <= names
   for package in ("asl_pipeline", "tfds_builders", "trainers"):
     assert f"{package}/__init__.py" in names
   assert not any(name.startswith(("tests/", "benchmarks/")) for name in names)

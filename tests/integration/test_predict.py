@@ -1,0 +1,32 @@
+"""The predict command: letters for image files, from a run's export."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PIL import Image
+
+from tests import helpers
+
+
+def write(image: np.ndarray, path) -> str:
+  Image.fromarray(image).save(path)
+  return str(path)
+
+
+def test_cli_answers_good_files_and_fails_on_bad_ones(trained_asl_workdir,
+                                                      hand, tmp_path):
+  good = [write(hand, tmp_path / "a.png"),
+          write(np.dstack([hand, hand // 2, hand]), tmp_path / "b.jpg")]
+  bad = tmp_path / "c.png"
+  bad.write_bytes(b"\x89PNG but truncated")
+  result = helpers.run_module("trainers.predict",
+                              f"--model={trained_asl_workdir}", "--top_k=2",
+                              "--json", *good, str(bad))
+  assert result.returncode == 1, result.stderr[-2000:]
+  answers = json.loads(result.stdout)
+  assert [a["path"] for a in answers] == good + [str(bad)]
+  assert all(len(a["predictions"]) == 2 for a in answers[:2])
+  assert "error" in answers[2]
+  assert f"{bad}: error:" in result.stderr
