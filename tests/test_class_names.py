@@ -52,13 +52,13 @@ def _labels(source: folder_source.SplitSource) -> dict[str, int]:
 
 @pytest.mark.parametrize("row, line, message", [
     ("cats/cats_0.jpg,Cats", 1,
-     "label 'Cats' is not a class; the classes are ['cats', 'dogs'], or their "
-     "index 0..1. 'Cats' differs only in case from 'cats'."),
+     "label 'Cats' is neither a class index 0..1 nor one of the classes "
+     "['cats', 'dogs']. 'Cats' differs only in case from 'cats'."),
     ("dogs/dogs_0.jpg,dgos", 2,
-     "label 'dgos' is not a class; the classes are ['cats', 'dogs'], or their "
-     "index 0..1. Closest: 'dogs'."),
+     "label 'dgos' is neither a class index 0..1 nor one of the classes "
+     "['cats', 'dogs']. Closest: 'dogs'."),
     ("dogs/dogs_1.jpg,DOG", 2, "Closest: 'dogs'."),
-    ("cats/cats_1.jpg,kitten", 2, "label 'kitten' is not a class"),
+    ("cats/cats_1.jpg,kitten", 2, "label 'kitten' is neither a class index"),
 ])
 def test_a_label_naming_no_class_folder_fails_naming_file_and_line(
     tmp_path, row, line, message):
@@ -107,7 +107,7 @@ def test_loose_files_may_name_a_class_of_their_own_unless_a_near_miss(
   assert names == ["cats", "dogs", "fox"]
   (root / "train/label.csv").write_text("loose.jpg,Dogs\n")
   with pytest.raises(folder_source.LabelCsvError,
-                     match=r"label\.csv:1: label 'Dogs' is not a class"):
+                     match=r"label\.csv:1: label 'Dogs' is neither"):
     folder_source.scan(root, "folder")
 
 
@@ -145,8 +145,8 @@ def test_cats_dogs_layout_suggests_the_closest_label(tmp_path):
   root = _cats_dogs(tmp_path, "dogs/dogs_0.jpg,dgos\n")
   with pytest.raises(folder_source.LabelCsvError) as e:
     folder_source.scan(root, "cats_dogs")
-  assert "label 'dgos' is not a class; the classes are ['cat', 'dog']" in str(
-      e.value)
+  assert ("label 'dgos' is neither a class index 0..1 nor one of the classes "
+          "['cat', 'dog']") in str(e.value)
   assert "Closest: 'dog'." in str(e.value)
 
 

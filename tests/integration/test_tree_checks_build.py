@@ -26,7 +26,7 @@ def test_a_look_alike_label_fails_before_writing_anything(tmp_path):
       "train/cats/cats_0.jpg": _JPEG, "train/dogs/dogs_0.jpg": _JPEG,
       "train/label.csv": "cats/cats_0.jpg,Cats\ndogs/dogs_0.jpg,dgos\n"})
   with pytest.raises(folder_source.LabelCsvError,
-                     match=r"label\.csv:1: label 'Cats' is not a class"):
+                     match=r"label\.csv:1: label 'Cats' is neither"):
     helpers.build_dataset("cats_dogs", tmp_path / "src", tmp_path / "tfds",
                           config="folder")
   assert _no_records(tmp_path / "tfds")

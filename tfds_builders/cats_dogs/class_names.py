@@ -144,8 +144,8 @@ def unknown_label(text: str, where: str, names: list[str],
   listed = repr(names[:_MAX_LISTED])
   if len(names) > _MAX_LISTED:
     listed = f"{listed[:-1]}, ... ({len(names)} in all)]"
-  message = (f"{where}: label {text!r} is not a class; the classes are "
-             f"{listed}, or their index 0..{len(names) - 1}.")
+  message = (f"{where}: label {text!r} is neither a class index "
+             f"0..{len(names) - 1} nor one of the classes {listed}.")
   near = _closest(text, names, _SUGGEST)
   if near is not None and near.casefold() == text.casefold():
     message += f" {text!r} differs only in case from {near!r}."
