@@ -3,7 +3,6 @@ pixels, and a file Pillow fails on gets an error of its own."""
 
 from __future__ import annotations
 
-import io
 
 import numpy as np
 from PIL import Image

@@ -1,9 +1,10 @@
 """Decodes and checks one image file: an upright RGB JPEG, or its pixels.
 
 The dataset builder stores the JPEG; the tools that classify a user's file
-feed the same pixels to a model. Everything here works on bytes, so it runs unchanged under TFDS's test
-harness and in worker threads: Pillow releases the GIL while it decodes and
-encodes, so a thread pool scales with the cores.
+feed the same pixels to a model. Everything here works on bytes, so it runs
+unchanged under TFDS's test harness and in worker threads: Pillow releases
+the GIL while it decodes and encodes, so a thread pool scales with the
+cores.
 """
 
 from __future__ import annotations
@@ -191,8 +192,8 @@ def to_rgb_jpeg(data: bytes, *, max_side: int | None = None,
   here rather than when a model reads them. The original bytes are kept when
   they already are what would be written (a baseline RGB JPEG, upright, not
   larger than `max_side`): re-encoding would cost time and quality for
-  nothing. The pixels are those of `to_pixels`, gray copied to all three
-  channels.
+  nothing. The pixels are those of `to_pixels` (gray copied to all three
+  channels), shrunk when `max_side` asks.
 
   Args:
     data: The file's bytes.
