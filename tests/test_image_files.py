@@ -1,189 +1,187 @@
-"""One odd file never stops a build: whatever Pillow raises on one file,
-the file is skipped and counted under a reason, and only failures of the
-process itself (out of memory, an interrupt) propagate."""
+"""Every image the cats_dogs builder reads, as `image_files` converts it.
+
+Each odd input (transparency, CMYK, 16-bit gray, palettes, EXIF rotation,
+broken and oversized files) is checked through `image_files.to_rgb_jpeg`,
+what the builder calls on every file: one small, fast test each.
+"""
 
 from __future__ import annotations
 
 import io
-import os
-import random
+import struct
 
-from etils import epath
 import numpy as np
 from PIL import Image
 import pytest
 
-from tests import odd_images
-from tfds_builders.cats_dogs import folder_source
-from tfds_builders.cats_dogs import tree_walk
+from tests import helpers
 from tfds_builders.common import image_files
-from tfds_builders.common import image_modes
-
-_PIXELS = np.random.default_rng(0).integers(0, 255, (12, 16, 3), np.uint8)
-# Modes a seed image is written in, each format taking those it can.
-_MODES = ("RGB", "RGBA", "L", "P", "I;16", "F")
 
 
-def _encoded(fmt: str, mode: str = "RGB") -> bytes:
-  if mode == "I;16":
-    image = Image.fromarray(_PIXELS[..., 0].astype(np.uint16) * 257)
-  else:
-    image = Image.fromarray(_PIXELS).convert(mode)
+def _decode(jpeg: bytes) -> np.ndarray:
+  image = Image.open(io.BytesIO(jpeg))
+  assert image.format == "JPEG" and image.mode == "RGB"
+  return np.asarray(image).astype(int)
+
+
+def _encoded(image: Image.Image, fmt: str, **kwargs) -> bytes:
   out = io.BytesIO()
-  image.save(out, format=fmt)
+  image.save(out, format=fmt, **kwargs)
   return out.getvalue()
 
 
-def _seeds() -> dict[tuple[str, str], bytes]:
-  """Every format Pillow both writes and reads, in each mode it takes."""
-  Image.init()
-  seeds = {}
-  for fmt in sorted(set(Image.SAVE) & set(Image.OPEN)):
-    for mode in _MODES:
-      try:
-        data = _encoded(fmt, mode)
-        Image.open(io.BytesIO(data)).load()
-      except Exception:  # pylint: disable=broad-exception-caught
-        continue  # A mode the format does not take, or a stub plugin.
-      seeds[(fmt, mode)] = data
-  return seeds
+def _halves(height=32, width=48) -> np.ndarray:
+  """Red top-left quarter on blue: shows any rotation or flip."""
+  pixels = np.zeros((height, width, 3), np.uint8)
+  pixels[...] = (0, 0, 255)
+  pixels[: height // 2, : width // 2] = (255, 0, 0)
+  return pixels
 
 
-def _mutate(data: bytes, rng: random.Random) -> bytes:
-  """The kinds of damage files get: flipped bytes, a cut, inserted bytes."""
-  data = bytearray(data)
-  kind = rng.randrange(4)
-  if kind == 0:  # Scattered bit rot.
-    for _ in range(rng.randint(1, 4)):
-      data[rng.randrange(len(data))] = rng.randrange(256)
-  elif kind == 1:  # A download cut short.
-    del data[rng.randrange(1, len(data)):]
-  elif kind == 2:  # A header field set to an extreme.
-    data[rng.randrange(min(len(data), 128))] = rng.choice([0, 1, 0x7F, 0xFF])
-  else:  # Bytes inserted.
-    at = rng.randrange(len(data))
-    data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+# --- Image contents -------------------------------------------------------
+
+
+def test_rgba_png_is_composited_on_white():
+  rgba = np.zeros((16, 16, 4), np.uint8)
+  rgba[..., :3] = (0, 128, 0)
+  rgba[:, 8:, 3] = 255  # Right half opaque green, left half transparent.
+  out = image_files.to_rgb_jpeg(_encoded(Image.fromarray(rgba, "RGBA"),
+                                          "PNG"))
+  pixels = _decode(out.jpeg)
+  assert np.abs(pixels[:, :6] - 255).max() < 8
+  assert np.abs(pixels[:, 10:] - (0, 128, 0)).max() < 12
+  assert "converted_from_RGBA" in out.notes
+
+
+def test_cmyk_jpeg_keeps_its_colours():
+  red = Image.new("RGB", (16, 16), (220, 20, 20)).convert("CMYK")
+  out = image_files.to_rgb_jpeg(_encoded(red, "JPEG", quality=95))
+  assert np.abs(_decode(out.jpeg) - (220, 20, 20)).max() < 16
+  assert "converted_from_CMYK" in out.notes
+
+
+@pytest.mark.parametrize("mode,value,expected", [
+    ("L", 100, 100),
+    ("I;16", 65535, 255),
+    ("I;16", 32896, 128),  # 128 * 257: the 16-bit value of 8-bit 128.
+])
+def test_grayscale_becomes_equal_rgb_channels(mode, value, expected):
+  if mode == "L":
+    image = Image.new("L", (16, 16), value)
+    data = _encoded(image, "JPEG", quality=95)
+  else:
+    image = Image.fromarray(np.full((16, 16), value, np.uint16))
+    assert image.mode.startswith("I")
+    data = _encoded(image, "PNG")
+  pixels = _decode(image_files.to_rgb_jpeg(data).jpeg)
+  assert np.abs(pixels - expected).max() <= 2
+  assert np.abs(pixels[..., 0] - pixels[..., 2]).max() <= 1
+
+
+def test_palette_png_keeps_its_colours():
+  image = Image.fromarray(_halves()).quantize(4)
+  pixels = _decode(image_files.to_rgb_jpeg(_encoded(image, "PNG")).jpeg)
+  assert np.abs(pixels[2, 2] - (255, 0, 0)).max() < 24
+  assert np.abs(pixels[-3, -3] - (0, 0, 255)).max() < 24
+
+
+@pytest.mark.parametrize("orientation,transpose", [
+    (3, Image.Transpose.ROTATE_180),
+    (6, Image.Transpose.ROTATE_90),   # Shown after a clockwise quarter turn.
+    (8, Image.Transpose.ROTATE_270),  # Shown after a counter-clockwise one.
+])
+def test_exif_orientation_is_applied(orientation, transpose):
+  upright = _halves()
+  exif = Image.Exif()
+  exif[0x0112] = orientation
+  stored = Image.fromarray(upright).transpose(transpose)
+  out = image_files.to_rgb_jpeg(_encoded(stored, "JPEG", quality=95,
+                                          exif=exif))
+  pixels = _decode(out.jpeg)
+  assert pixels.shape == upright.shape
+  assert np.abs(pixels[4, 4] - (255, 0, 0)).max() < 24  # Red stays top-left.
+  assert np.abs(pixels[-5, -5] - (0, 0, 255)).max() < 24
+  assert "exif_transposed" in out.notes
+  # No orientation tag survives, so EXIF-aware readers do not turn it again.
+  assert 0x0112 not in Image.open(io.BytesIO(out.jpeg)).getexif()
+
+
+def test_upright_baseline_rgb_jpeg_keeps_its_bytes():
+  data = _encoded(Image.fromarray(_halves()), "JPEG", quality=90)
+  out = image_files.to_rgb_jpeg(data)
+  assert out.jpeg == data and out.notes == ("reused_bytes",)
+
+
+def test_progressive_jpeg_is_reencoded_as_baseline():
+  data = _encoded(Image.fromarray(_halves()), "JPEG", progressive=True)
+  out = image_files.to_rgb_jpeg(data)
+  assert out.jpeg != data and "reencoded" in out.notes
+  assert not Image.open(io.BytesIO(out.jpeg)).info.get("progressive")
+
+
+def test_max_side_caps_the_longer_side_and_keeps_aspect():
+  data = _encoded(Image.fromarray(_halves(60, 200)), "JPEG", quality=95)
+  out = image_files.to_rgb_jpeg(data, max_side=50)
+  assert (out.width, out.height) == (50, 15)
+  assert _decode(out.jpeg).shape == (15, 50, 3)
+  assert image_files.to_rgb_jpeg(data, max_side=500).jpeg == data
+
+
+# --- Files that are skipped -----------------------------------------------
+
+
+def test_zero_byte_file_is_skipped_as_empty():
+  with pytest.raises(image_files.SkippedImage) as e:
+    image_files.to_rgb_jpeg(b"")
+  assert e.value.reason == image_files.EMPTY
+
+
+def test_truncated_jpeg_is_skipped_as_undecodable():
+  data = _encoded(Image.fromarray(_halves(64, 64)), "JPEG", quality=95)
+  with pytest.raises(image_files.SkippedImage) as e:
+    image_files.to_rgb_jpeg(data[: len(data) // 2])
+  assert e.value.reason == image_files.UNDECODABLE
+
+
+def test_text_file_named_jpg_is_skipped_as_undecodable():
+  with pytest.raises(image_files.SkippedImage) as e:
+    image_files.to_rgb_jpeg(b"just some notes\n")
+  assert e.value.reason == image_files.UNDECODABLE
+
+
+@pytest.mark.parametrize("name,expected", [
+    (".DS_Store", True), ("Thumbs.db", True), ("desktop.ini", True),
+    ("._cat.1.jpg", True), ("cat.1.jpg", False), (".cat.jpg", False),
+])
+def test_system_files_are_recognised(name, expected):
+  assert image_files.is_system_file(name) == expected
+
+
+def test_ordered_map_keeps_input_order_across_threads():
+  items = list(range(200))
+  out = image_files.ordered_map(lambda i: i * i, items, workers=4, window=3)
+  assert list(out) == [i * i for i in items]
+
+
+# --- Decompression bombs: one limit, read from the header --------------------
+
+
+def _huge_bmp(width: int, height: int) -> bytes:
+  out = io.BytesIO()
+  Image.new("RGB", (1, 1)).save(out, format="BMP")
+  data = bytearray(out.getvalue())
+  data[18:26] = struct.pack("<ii", width, height)
   return bytes(data)
 
 
-@pytest.mark.parametrize("name", sorted(odd_images.CORRUPT))
-def test_corrupt_files_of_any_format_are_skipped_as_undecodable(name):
-  make, error = odd_images.CORRUPT[name]
-  for convert in (image_files.to_rgb_jpeg, image_files.to_pixels):
-    with pytest.raises(image_files.SkippedImage) as e:
-      convert(make())
-    assert e.value.reason == image_files.UNDECODABLE
-    assert e.value.detail.startswith(error)
-
-
-def test_a_failure_while_encoding_is_skipped_and_named(monkeypatch):
-  def broken_save(*args, **kwargs):
-    raise OSError("broken data stream when writing image file")
-  data = _encoded("PNG")
-  monkeypatch.setattr(Image.Image, "save", broken_save)
+@pytest.mark.parametrize("data", [helpers.huge_png(20000, 20000),
+                                  _huge_bmp(15000, 12000)])
+def test_images_over_the_pixel_limit_are_refused_from_the_header(data):
+  with pytest.raises(image_files.ImageTooLarge, match="over the limit of "
+                     f"{image_files.MAX_PIXELS:,}"):
+    image_files.check_size(data)
   with pytest.raises(image_files.SkippedImage) as e:
     image_files.to_rgb_jpeg(data)
-  assert e.value.reason == image_files.UNENCODABLE
-  assert "broken data stream" in e.value.detail
-
-
-@pytest.mark.parametrize("error", [IndexError, NotImplementedError,
-                                   TypeError, RuntimeError])
-def test_a_failure_while_converting_is_skipped(monkeypatch, error):
-  def broken(image):
-    raise error("odd mode")
-  monkeypatch.setattr(image_modes, "to_rgb_or_gray", broken)
-  for convert in (image_files.to_rgb_jpeg, image_files.to_pixels):
-    with pytest.raises(image_files.SkippedImage) as e:
-      convert(_encoded("PNG", "RGBA"))
-    assert e.value.reason == image_files.UNCONVERTIBLE
-    assert e.value.detail == f"{error.__name__}: odd mode"
-
-
-@pytest.mark.parametrize("error", [MemoryError, KeyboardInterrupt,
-                                   SystemExit])
-def test_failures_of_the_process_are_not_skipped(monkeypatch, error):
-  def out_of_memory(*args, **kwargs):
-    raise error()
-  monkeypatch.setattr(Image, "open", out_of_memory)
-  with pytest.raises(error):
-    image_files.to_rgb_jpeg(_encoded("PNG"))
-  with pytest.raises(error):
-    image_files.check_size(_encoded("PNG"))
-  monkeypatch.undo()
-  monkeypatch.setattr(image_modes, "to_rgb_or_gray", out_of_memory)
-  with pytest.raises(error):
-    image_files.to_pixels(_encoded("PNG", "L"))
-
-
-def test_check_size_leaves_corrupt_headers_to_the_decoder():
-  for make, _ in odd_images.CORRUPT.values():
-    image_files.check_size(make())
-
-
-def test_fuzzed_images_of_every_format_are_stored_or_skipped(monkeypatch):
-  # Headers mutated to declare a large size are refused before decoding,
-  # as a bomb would be, which keeps this test to seconds.
-  monkeypatch.setattr(image_files, "MAX_PIXELS", 1 << 18)
-  seeds = _seeds()
-  assert {"BMP", "DDS", "GIF", "IM", "JPEG", "PNG", "QOI", "TIFF",
-          "WEBP"} <= {fmt for fmt, _ in seeds}
-  rng = random.Random(1234)
-  reasons = set()
-  for (fmt, mode), data in sorted(seeds.items()):
-    for _ in range(4):
-      mutated = _mutate(data, rng)
-      for convert in (image_files.to_rgb_jpeg, image_files.to_pixels):
-        try:
-          convert(mutated)
-        except image_files.SkippedImage as e:
-          reasons.add(e.reason)
-        except Exception as e:  # pylint: disable=broad-exception-caught
-          pytest.fail(f"{fmt} {mode}: {convert.__name__} raised "
-                      f"{type(e).__name__}: {e}")
-  assert image_files.UNDECODABLE in reasons
-
-
-def test_read_file_skips_what_cannot_be_read(tmp_path):
-  for path in (tmp_path / "gone.jpg", tmp_path):
-    with pytest.raises(image_files.SkippedImage) as e:
-      image_files.read_file(path)
-    assert e.value.reason == image_files.UNREADABLE
-
-
-def test_int32_image_is_scaled_by_its_range_not_clipped_white():
-  values = np.linspace(0, 2**31 - 1, 16 * 12).reshape(12, 16)
-  data = io.BytesIO()
-  Image.fromarray(values.astype(np.int32)).save(data, format="TIFF")
-  pixels = image_files.to_pixels(data.getvalue())[..., 0].astype(int)
-  expected = np.rint(values / (2**31 - 1) * 255)
-  assert np.abs(pixels - expected).max() <= 1
-  stored = np.asarray(Image.open(io.BytesIO(
-      image_files.to_rgb_jpeg(data.getvalue()).jpeg))).astype(int)
-  assert stored.mean() < 160  # Not all white.
-
-
-@pytest.mark.parametrize("values", [[np.nan, 0.5], [np.inf, 1.0],
-                                    [-3.0, 70000.0]])
-def test_float_images_with_odd_values_convert(values):
-  image = Image.fromarray(np.resize(np.float32(values), (4, 4)))
-  pixels = np.asarray(image_modes.to_rgb_or_gray(image))
-  assert pixels.dtype == np.uint8 and pixels.shape == (4, 4)
-
-
-# --- Files that are not regular files ---------------------------------------
-
-
-def test_special_files_are_skipped_not_read(tmp_path):
-  # Reading a named pipe would wait forever.
-  root = epath.Path(tmp_path)
-  (root / "train/cats").mkdir(parents=True)
-  (root / "train/dogs").mkdir()
-  (root / "train/cats/a.jpg").write_bytes(_encoded("JPEG"))
-  (root / "train/dogs/b.jpg").write_bytes(_encoded("JPEG"))
-  os.mkfifo(root / "train/cats/pipe.jpg")
-  os.symlink("pipe.jpg", root / "train/cats/link_to_pipe.jpg")
-  _, sources = folder_source.scan(root, "cats_dogs")
-  assert [e.key for e in sources["train"].entries] == ["train/cats/a.jpg",
-                                                       "train/dogs/b.jpg"]
-  assert sources["train"].counts == {tree_walk.SPECIAL_FILES: 2}
+  assert e.value.reason == image_files.TOO_LARGE
+  image_files.check_size(  # A photo passes.
+      _encoded(Image.fromarray(_halves()), "JPEG"))

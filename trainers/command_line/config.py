@@ -94,8 +94,10 @@ class Config:
   """
 
   dataset: str = _option(
-      "sign_language_mnist", "TFDS dataset name.", on_resume=FIXED,
-      flag=False)
+      "sign_language_mnist", "TFDS dataset to train on: NAME or "
+      "NAME/CONFIG, e.g. cats_dogs/folder for a photo folder built with "
+      "`tfds build cats_dogs --config=folder`; any TFDS image "
+      "classification dataset works.", on_resume=FIXED)
   data_dir: str | None = _option(
       None, "TFDS data directory (where `tfds build --data_dir` wrote the "
       "dataset).")
