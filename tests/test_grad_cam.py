@@ -43,7 +43,7 @@ def test_nested_resnet_and_named_layer():
   image = np.full((1, 64, 64, 3), 0.5, np.float32)
   cam, _, _ = grad_cam.grad_cam(model, image, class_index=1)
   assert cam.shape == (2, 2)
-  cam, _, _ = grad_cam.grad_cam(model, image, layer="conv4_block6_3_conv")
+  cam, _, _ = grad_cam.grad_cam(model, image, layer="conv4_block5_3_conv")
   assert cam.shape == (4, 4)
   with pytest.raises(ValueError, match="no conv layer named 'nope'"):
     grad_cam.grad_cam(model, image, layer="nope")
