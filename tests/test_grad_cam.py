@@ -59,3 +59,20 @@ def test_overlay_is_at_the_image_size():
   image = np.zeros((50, 30, 1), np.uint8)
   out = grad_cam.overlay(image, np.eye(4, dtype=np.float32))
   assert out.shape == (50, 30, 3) and out.dtype == np.uint8
+
+
+def test_unknown_class_or_layer_is_named(trained_asl_workdir, hand_png,
+                                         tmp_path):
+  # pylint: disable=g-import-not-at-top
+  from trainers.analysis import explain
+  from trainers.run_dir import workdir as workdir_lib
+  # pylint: enable=g-import-not-at-top
+  model = workdir_lib.load_model(trained_asl_workdir)
+  names = explain.class_names(trained_asl_workdir)
+  with pytest.raises(ValueError, match="no conv layer named 'nope'"):
+    explain.write_figure(model, names, hand_png, tmp_path, layer="nope")
+  with pytest.raises(ValueError, match="no class 'nope'"):
+    explain.write_figure(model, names, hand_png, tmp_path, class_name="nope")
+  path = explain.write_figure(model, names, hand_png, tmp_path,
+                              class_name=names[1], layer="conv2")
+  assert path.name == f"grad_cam_{names[1]}.png"

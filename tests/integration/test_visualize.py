@@ -28,9 +28,3 @@ def test_cli_class_and_layer(trained_asl_workdir, hand_png, tmp_path):
                               "--class=B", "--layer=conv2")
   assert result.returncode == 0, result.stderr[-2000:]
   assert (out / "grad_cam_B.png").exists()
-  result = helpers.run_module("trainers.visualize",
-                              f"--model={trained_asl_workdir}",
-                              f"--image={hand_png}", f"--out={out}",
-                              "--layer=nope")
-  assert result.returncode != 0
-  assert "--layer: no conv layer named 'nope'" in result.stderr
