@@ -90,7 +90,8 @@ def _not_built(name: str, data_dir: str | None,
                builder: tfds.core.DatasetBuilder) -> FileNotFoundError:
   return FileNotFoundError(data_dirs.not_built_message(
       name, data_dir, str(builder.data_dir),
-      bool(builder.MANUAL_DOWNLOAD_INSTRUCTIONS)))
+      bool(builder.MANUAL_DOWNLOAD_INSTRUCTIONS),
+      builder.builder_config.name if builder.builder_config else None))
 
 
 def resolve(dataset: Dataset, data_dir: str | None = None

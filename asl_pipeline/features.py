@@ -77,7 +77,7 @@ def image_and_label(info: tfds.core.DatasetInfo, *, dataset: str,
                 dataset)
   label = _pick(found, tfds.features.ClassLabel, "label_key", label_key, info,
                 dataset)
-  dtype = tf.as_dtype(found[image].dtype)
+  dtype = tf.as_dtype(found[image].tf_dtype)
   if dtype != tf.uint8:
     # The pipelines scale by 1/255 and keep uint8 in their cache.
     raise ValueError(

@@ -9,11 +9,11 @@ become float32 in [0, 1] in one vectorized op per batch.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-import operator
 import random
 
 import tensorflow as tf
 
+from asl_pipeline import arguments
 from asl_pipeline import augment as augment_lib
 from asl_pipeline import ops
 from asl_pipeline import sources
@@ -21,15 +21,14 @@ from asl_pipeline.options import AUGMENT_MODES
 from asl_pipeline.options import LABEL_MODES
 
 
-def _check_batch_size(batch_size) -> int:
-  """`batch_size` as an int; numpy integers are accepted."""
-  try:
-    value = operator.index(batch_size)
-  except TypeError:
-    value = None
-  if isinstance(batch_size, bool) or value is None or value <= 0:
-    raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
-  return value
+def _reader(name, data_dir, image_key, label_key, label_mode, image_size):
+  """The dataset's info and its per-example decode op, checked."""
+  dataset_info = sources.info(name, data_dir, image_key=image_key,
+                              label_key=label_key)
+  num_classes = dataset_info.num_classes
+  _check_label_mode(label_mode, sources.describe(name), num_classes)
+  decode, decodes_jpeg = _decode(name, data_dir, dataset_info, image_size)
+  return dataset_info, decode, decodes_jpeg
 
 
 def _check_label_mode(label_mode: str, described: str,
@@ -168,20 +167,22 @@ def train_dataset(name: sources.Dataset, *, batch_size: int,
     ValueError: bad argument (the message says which and what to use).
     FileNotFoundError: the dataset is not built in `data_dir`.
   """
-  batch_size = _check_batch_size(batch_size)
+  batch_size = arguments.integer("batch_size", batch_size, minimum=1)
   if augment not in AUGMENT_MODES:
     raise ValueError(f"augment must be one of {AUGMENT_MODES}, got "
                      f"{augment!r}.")
-  if start_batch < 0:
-    raise ValueError(f"start_batch must not be negative, got {start_batch}.")
-  if shuffle_buffer is not None and shuffle_buffer <= 0:
-    raise ValueError(f"shuffle_buffer must be positive or None, got "
-                     f"{shuffle_buffer!r}.")
-  dataset_info = sources.info(name, data_dir, image_key=image_key,
-                              label_key=label_key)
+  seed = arguments.seed(seed)
+  start_batch = arguments.integer("start_batch", start_batch)
+  if shuffle_buffer is not None:
+    shuffle_buffer = arguments.integer("shuffle_buffer", shuffle_buffer,
+                                       minimum=1)
+  cache, repeat, assert_cardinality = (
+      arguments.flag("cache", cache), arguments.flag("repeat", repeat),
+      arguments.flag("assert_cardinality", assert_cardinality))
+  exclude_ids = arguments.ids("exclude_ids", exclude_ids)
+  dataset_info, decode, decodes_jpeg = _reader(
+      name, data_dir, image_key, label_key, label_mode, image_size)
   num_classes = dataset_info.num_classes
-  _check_label_mode(label_mode, sources.describe(name), num_classes)
-  decode, decodes_jpeg = _decode(name, data_dir, dataset_info, image_size)
   if input_context is not None:
     batch_size = input_context.get_per_replica_batch_size(batch_size)
   ds, count = sources.load(name, split=split, data_dir=data_dir,
@@ -313,12 +314,14 @@ def eval_dataset(name: sources.Dataset, *, batch_size: int,
     ValueError: bad argument (the message says which and what to use).
     FileNotFoundError: the dataset is not built in `data_dir`.
   """
-  batch_size = _check_batch_size(batch_size)
-  dataset_info = sources.info(name, data_dir, image_key=image_key,
-                              label_key=label_key)
+  batch_size = arguments.integer("batch_size", batch_size, minimum=1)
+  assert_cardinality = arguments.flag("assert_cardinality",
+                                      assert_cardinality)
+  if include_ids is not None:
+    include_ids = arguments.ids("include_ids", include_ids)
+  dataset_info, decode, decodes_jpeg = _reader(
+      name, data_dir, image_key, label_key, label_mode, image_size)
   num_classes = dataset_info.num_classes
-  _check_label_mode(label_mode, sources.describe(name), num_classes)
-  decode, decodes_jpeg = _decode(name, data_dir, dataset_info, image_size)
   ds, count = sources.load(name, split=split, data_dir=data_dir,
                            decode_image=not decodes_jpeg,
                            include_ids=include_ids,

@@ -103,8 +103,7 @@ def grid_path(out_dir: str, dataset: str, augment: bool) -> pathlib.Path:
 
 def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   """Checks the dataset, then draws and writes the grid."""
-  if args:
-    raise command.UsageError(f"unexpected arguments: {' '.join(args)}")
+  command.no_arguments(args)
   name, data_dir = flag_values.dataset, flag_values.data_dir
   data_dirs.check_built(name, data_dir)
   from asl_pipeline import sources  # pylint: disable=g-import-not-at-top

@@ -318,19 +318,31 @@ def _check_port(port: int) -> None:
                                "for a free one") from None
 
 
-def _start(role: str, flag_values: flags.FlagValues):
-  """Starts the server `role` names; returns it and a line announcing it."""
+def _start(role: str, flag_values: flags.FlagValues, stop: threading.Event):
+  """Starts the server `role` names; returns it and a line announcing it.
+
+  A worker first waits for its dispatcher, in short tries, so that SIGTERM
+  or SIGINT ends the wait within about a second; None when it did.
+  """
   if role == "dispatcher":
     server = start_dispatcher(flag_values.port, flag_values.work_dir)
     return server, f"dispatcher listening at {server.target}"
   address = flag_values.dispatcher
-  try:
-    wait_for_dispatcher(address, _DISPATCHER_WAIT_S)
-  except ConnectionError:
-    raise command.UsageError(
-        f"--dispatcher={address}: no tf.data service dispatcher answers "
-        f"there within {_DISPATCHER_WAIT_S:g}s; start one with `python -m "
-        "asl_pipeline.service dispatcher --port=PORT`") from None
+  print(f"tf.data service worker: waiting for the dispatcher at {address} "
+        f"(up to {_DISPATCHER_WAIT_S:g}s)", flush=True)
+  deadline = time.monotonic() + _DISPATCHER_WAIT_S
+  while True:
+    try:
+      wait_for_dispatcher(address, 1.0)
+      break
+    except ConnectionError:
+      if stop.is_set():
+        return None, ""
+      if time.monotonic() > deadline:
+        raise command.UsageError(
+            f"--dispatcher={address}: no tf.data service dispatcher answers "
+            f"there within {_DISPATCHER_WAIT_S:g}s; start one with `python -m "
+            "asl_pipeline.service dispatcher --port=PORT`") from None
   server = start_worker(address, flag_values.port, flag_values.worker_address)
   # The bound port is only known from the server, for --port=0.
   bound = server._address  # pylint: disable=protected-access
@@ -349,7 +361,10 @@ def main(flag_values: flags.FlagValues, args: list[str]) -> None:
                              "(HOST:PORT of the dispatcher)")
   _check_port(flag_values.port)
   stop = _stop_event()
-  server, announcement = _start(role, flag_values)
+  server, announcement = _start(role, flag_values, stop)
+  if server is None:
+    print(f"tf.data service {role} stopped before it started", flush=True)
+    return
   print(f"tf.data service {announcement}", flush=True)
   stop.wait()
   # A worker busy with an endless job can block in stop(); bound the wait so

@@ -1,11 +1,13 @@
 """Fixtures both tiers share, and the rule that splits the tiers.
 
 `make test` runs the fast tier: every test outside `tests/integration/`.
-It starts TensorFlow once, builds one small dataset and trains one tiny run
-(the fixtures below), and checks that run end to end. `make test-all` adds
-`tests/integration/`: everything that starts TensorFlow in another process,
-trains or builds a dataset of its own, or runs Beam or pip. Those tests are
-marked `slow` here, from their folder, and nowhere else.
+It builds one small dataset and trains one tiny run (the session fixtures
+below), checks that run end to end, and otherwise tests units in this
+process. `make test-all` adds `tests/integration/`: every test that starts
+TensorFlow in another process (a command, a worker, a script), trains or
+builds one of this package's datasets beyond the shared ones, or runs Beam
+or pip. Those tests are marked `slow` here, by their folder, and nowhere
+else.
 """
 
 from __future__ import annotations
@@ -107,8 +109,15 @@ def hand_png(hand, tmp_path) -> pathlib.Path:
 @pytest.fixture(scope="session")
 def service_cluster():
   """A tf.data service dispatcher and two workers in this process."""
+  import functools  # pylint: disable=g-import-not-at-top
   from asl_pipeline import service  # pylint: disable=g-import-not-at-top
-  with service.start_local_cluster(num_workers=2) as local:
+  # A worker stops only at its next heartbeat (tens of seconds apart by
+  # default): beat often, so that the session does not wait at its end.
+  with pytest.MonkeyPatch.context() as patch:
+    patch.setattr(service._service, "WorkerConfig", functools.partial(  # pylint: disable=protected-access
+        service._service.WorkerConfig, heartbeat_interval_ms=250))  # pylint: disable=protected-access
+    local = service.start_local_cluster(num_workers=2)
+  with local:
     yield local
 
 

@@ -64,6 +64,22 @@ def build_sign_language_mnist(csv_dir, data_dir, **sample_kwargs):
   return build_dataset("sign_language_mnist", csv_dir, data_dir)
 
 
+# A row's 784 pixels, all black.
+BLACK_PIXELS = ",".join(["0"] * 784)
+
+
+def csv_rows(*labels) -> bytes:
+  """Sign Language MNIST CSV rows of black images with these raw labels."""
+  return "".join(f"{label},{BLACK_PIXELS}\n" for label in labels).encode()
+
+
+def save_image(pixels, path) -> str:
+  """Writes a uint8 array as an image file (format from the suffix)."""
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  Image.fromarray(pixels).save(path)
+  return str(path)
+
+
 def write_tree(root, files: Mapping[str | bytes, bytes | str]):
   """Writes `files` (relative path -> bytes or UTF-8 text) under `root`.
 
@@ -171,7 +187,7 @@ def check_finished_run(workdir, metrics, config) -> None:
   import numpy as np  # pylint: disable=g-import-not-at-top
   from trainers.command_line import config as config_lib  # pylint: disable=g-import-not-at-top
   from trainers.run_dir import export  # pylint: disable=g-import-not-at-top
-  from trainers.training import data as data_lib  # pylint: disable=g-import-not-at-top
+  import asl_pipeline  # pylint: disable=g-import-not-at-top
   workdir = pathlib.Path(workdir)
   assert json.loads((workdir / "metrics.json").read_text()) == metrics
   history = metrics["history"]
@@ -201,7 +217,11 @@ def check_finished_run(workdir, metrics, config) -> None:
   # model.keras holds the weights the test numbers were measured with ...
   model = keras.models.load_model(workdir / "model.keras")
   model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-  test = data_lib.DataSpec.create(config).test()
+  # `auto` is the dataset's own test split.
+  split = "test" if config.test_split == "auto" else config.test_split
+  test = asl_pipeline.eval_dataset(
+      "sign_language_mnist", split=split,
+      batch_size=config.eval_batch_size, data_dir=config.data_dir)
   loss, accuracy = model.evaluate(test, verbose=0)
   assert abs(accuracy - metrics["test"]["accuracy"]) < 1e-6, (
       accuracy, metrics["test"])

@@ -15,7 +15,6 @@ from trainers import models
 NAME = "test_poisoned_mlp"
 
 
-@keras.saving.register_keras_serializable(package="tests")
 class PoisonAfter(keras.layers.Layer):
   """Identity for the first `calls` training calls, then NaN."""
 

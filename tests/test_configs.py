@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
+from tests import helpers
 from trainers import configs
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-SHIPPED = ROOT / "trainers" / "configs"
+SHIPPED = helpers.CONFIGS
 
 
 def test_names_and_paths_of_the_shipped_configs(tmp_path, monkeypatch):
@@ -47,8 +47,8 @@ def test_command_prints_paths_from_anywhere_without_tensorflow(tmp_path):
          "import runpy, sys; sys.argv[1:] = " + repr(list(args)) + "\n"
          "try:\n  runpy.run_module('trainers.configs', run_name='__main__')\n"
          "finally:\n  assert 'tensorflow' not in sys.modules\n"],
-        cwd=tmp_path, env={"PYTHONPATH": str(ROOT)}, capture_output=True,
-        text=True, timeout=60, check=False)
+        cwd=tmp_path, env={"PYTHONPATH": str(helpers.ROOT)},
+        capture_output=True, text=True, timeout=60, check=False)
   listing = run()
   assert listing.returncode == 0, listing.stderr
   rows = dict(line.split() for line in listing.stdout.splitlines())

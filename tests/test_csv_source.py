@@ -6,24 +6,21 @@ Whole builds: tests/integration/test_sign_language_mnist_builder.py.
 
 from __future__ import annotations
 
-
 import pytest
 
+from tests import helpers
 from tfds_builders.sign_language_mnist import csv_source
 
 TRAIN = "sign_mnist_train.csv"
 TEST = "sign_mnist_test.csv"
-_PIXELS = ",".join(["0"] * 784)
+_PIXELS = helpers.BLACK_PIXELS
+_rows = helpers.csv_rows
 
 
 def _parse(tmp_path, content: bytes) -> csv_source.ParsedSplit:
   path = tmp_path / TRAIN
   path.write_bytes(content)
   return csv_source.parse_csv(csv_source.SourceFile(path))
-
-
-def _rows(*labels) -> bytes:
-  return "".join(f"{label},{_PIXELS}\n" for label in labels).encode()
 
 
 # --- A first row is a header only when it looks like one --------------------

@@ -6,8 +6,6 @@ what is wrong with that file.
 
 from __future__ import annotations
 
-import pathlib
-
 import keras
 import numpy as np
 from PIL import Image
@@ -21,11 +19,6 @@ from trainers.run_dir import export
 LETTERS = list(helpers.LETTERS)
 
 
-def write(image: np.ndarray, path: pathlib.Path) -> str:
-  Image.fromarray(image).save(path)
-  return str(path)
-
-
 def probabilities(result) -> dict[str, float]:
   return {p["label"]: p["probability"] for p in result["predictions"]}
 
@@ -36,7 +29,7 @@ def test_prediction_matches_the_model_on_course_preprocessing(
   model = keras.models.load_model(trained_asl_workdir / "model.keras")
   expected = model(hand[None, :, :, None].astype(np.float32) / 255.0)[0]
   result = inference.predict_file(
-      loaded, names, write(hand, tmp_path / "h.png"), top_k=24)
+      loaded, names, helpers.save_image(hand, tmp_path / "h.png"), top_k=24)
   got = probabilities(result)
   np.testing.assert_allclose([got[l] for l in LETTERS], expected, atol=1e-5)
   ranked = [p["probability"] for p in result["predictions"]]
@@ -47,11 +40,11 @@ def test_prediction_matches_the_model_on_course_preprocessing(
 def test_color_and_grayscale_files_of_any_size_agree(trained_asl_workdir,
                                                      hand, tmp_path, suffix):
   loaded, names = export.load_export(trained_asl_workdir / "export")
-  gray = write(hand, tmp_path / f"gray.{suffix}")
-  color = write(np.repeat(hand[:, :, None], 3, axis=2),
-                tmp_path / f"color.{suffix}")
-  big = write(np.kron(hand, np.ones((9, 7), np.uint8)),  # 252x196, stretched.
-              tmp_path / f"big.{suffix}")
+  gray = helpers.save_image(hand, tmp_path / f"gray.{suffix}")
+  color = helpers.save_image(np.repeat(hand[:, :, None], 3, axis=2),
+                             tmp_path / f"color.{suffix}")
+  big = helpers.save_image(  # 252x196, stretched.
+      np.kron(hand, np.ones((9, 7), np.uint8)), tmp_path / f"big.{suffix}")
   results = [inference.predict_file(loaded, names, p, top_k=3)
              for p in (gray, color, big)]
   for result in results:

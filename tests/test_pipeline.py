@@ -309,7 +309,7 @@ def test_info_names_classes_and_splits(asl_data_dir):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(batch_size=0), "batch_size must be a positive int"),
+    (dict(batch_size=0), "batch_size must be an int of at least 1"),
     (dict(batch_size=8, augment="gpu"), "augment must be one of"),
     (dict(batch_size=8, image_size=0), "image_size"),
     (dict(batch_size=8, shuffle_buffer=0), "shuffle_buffer"),
@@ -442,7 +442,7 @@ def test_numpy_integer_batch_size_is_accepted(asl_data_dir, batch_size):
   assert images.shape[0] == 8
   test = ap.eval_dataset(NAME, batch_size=batch_size, data_dir=asl_data_dir)
   assert next(iter(test))[0].shape[0] == 8
-  with pytest.raises(ValueError, match="batch_size must be a positive int"):
+  with pytest.raises(ValueError, match="batch_size must be an int of at least 1"):
     ap.eval_dataset(NAME, batch_size=np.float32(8), data_dir=asl_data_dir)
 
 

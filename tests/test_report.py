@@ -15,6 +15,8 @@ from tfds_builders.report import calibrate
 from tfds_builders.report import duplicates
 from tfds_builders.report import hashing
 from tfds_builders.report import leaks
+from tfds_builders.report import markdown
+from tfds_builders.report import reading
 
 
 def test_drop_keys_keeps_order_and_needs_ids():
@@ -56,3 +58,33 @@ def test_thresholds_separate_copies_from_look_alikes():
       assert similar >= leaks.MIN_SIMILARITY, (dataset, name, measured)
     assert (measured["different_same_class"]["max_similarity"] or 0) < (
         leaks.MIN_SIMILARITY), (dataset, measured)
+
+
+def test_a_split_named_twice_is_refused(asl_data_dir):
+  builder = reading.prepared_builder("sign_language_mnist", asl_data_dir)
+  with pytest.raises(ValueError, match="split 'train' is named twice"):
+    reading.check_splits(builder, ["train", "test", "train"])
+  assert reading.check_splits(builder, ["test", "train"]) == ["test", "train"]
+
+
+def test_report_md_lists_pairs_within_a_split_and_counts_in_words():
+  member = lambda split, key: {"split": split, "key": key}
+  facts = {
+      "dataset": "d/1.0.0", "splits": {"train": 3, "test": 1},
+      "exact_duplicates": [[member("train", "t1"), member("test", "s1")]],
+      "near_duplicates": [],
+      "near_duplicates_within_splits": [
+          {"a": member("train", "t2"), "b": member("train", "t3"),
+           "distance": 2, "similarity": 0.91}],
+      "figures": {"balance": "b.png", "samples": "s.png"},
+      "thresholds": {"max_hash_distance": 5, "min_similarity": 0.85,
+                     "hash": "h", "similarity": "s", "imbalance_ratio": 1.5},
+      "imbalance": {}, "class_counts": {"train": {"a": 3}, "test": {"a": 1}},
+      "image_sizes": {"train": {"distinct": 1,
+                                "most_common": [("28x28", 3)]}},
+      "build_metadata": {}}
+  text = markdown.render(facts)
+  assert "- Exact duplicates (equal pixels): 1 group, 1 of them" in text
+  assert "across splits: 0 pairs; within a split: 1 pair." in text
+  assert "- near, within a split: train `t2` ~ train `t3`" in text
+  assert "## Stored image sizes (height x width)" in text

@@ -1,16 +1,20 @@
-r"""Accuracy, per-class precision/recall and a confusion matrix for a run.
+r"""Accuracy, per-class precision/recall/F1 and a confusion matrix for a run.
 
-  python -m trainers.evaluate --workdir=WORKDIR --data_dir=DATA_DIR \
-      --split=test [--out=DIR]
+  python -m trainers.evaluate --workdir=WORKDIR [--data_dir=DATA_DIR] \
+      [--split=test] [--out=DIR]
 
-Prints the accuracy and each class's precision and recall, and draws the
-confusion matrix into `DIR/confusion_<split>.png` (DIR defaults to the
-WORKDIR). The dataset, its image size and (unless given) its data directory
-are the run's own.
+Without `--split`, evaluates the run's own test split, else its validation
+examples (a held-out part of the training split included), and says which.
+Prints the accuracy and each class's precision, recall and F1 with their
+macro and weighted averages, writes them to `DIR/scores_<split>.json`, and
+draws the confusion matrix into `DIR/confusion_<split>.png` (DIR defaults
+to the WORKDIR). The dataset, its image size and (unless given) its data
+directory are the run's own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 
 from absl import flags
@@ -25,18 +29,19 @@ def define_flags(flag_values: flags.FlagValues) -> None:
                                read=True)
   command_flags.define_data_dir(
       flag_values, "TFDS data directory; default the run's own.")
-  command_flags.define_split(flag_values, "test", "TFDS split to evaluate.")
+  command_flags.define_split(
+      flag_values, None, "TFDS split to evaluate; default the run's test "
+      "split, else its validation examples.")
   flags.DEFINE_integer("batch_size", 256, "Batch size.", lower_bound=1,
                        flag_values=flag_values)
   command_flags.define_out_dir(
-      flag_values, "Directory for confusion_<split>.png; default the "
-      "WORKDIR.")
+      flag_values, "Directory for confusion_<split>.png and "
+      "scores_<split>.json; default the WORKDIR.")
 
 
 def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   """Evaluates the run's model on the split and draws the matrix."""
-  if args:
-    raise command.UsageError(f"unexpected arguments: {' '.join(args)}")
+  command.no_arguments(args)
   # pylint: disable=g-import-not-at-top
   from trainers.run_dir import workdir as workdir_lib
   # pylint: enable=g-import-not-at-top
@@ -47,24 +52,27 @@ def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   data_dirs.check_built(config.dataset, data_dir)
   # pylint: disable=g-import-not-at-top
   import asl_pipeline
+  from tfds_builders.common import files
   from trainers.analysis import evaluation
   from trainers.run_dir import plots
   # pylint: enable=g-import-not-at-top
   info = asl_pipeline.info(config.dataset, data_dir)
   with command.blame("split", split):
-    dataset = asl_pipeline.eval_dataset(
-        config.dataset, batch_size=flag_values.batch_size, split=split,
-        data_dir=data_dir, image_size=config.image_size)
+    name, dataset = evaluation.evaluation_set(
+        dataclasses.replace(config, data_dir=data_dir,
+                            eval_batch_size=flag_values.batch_size), split)
   model = workdir_lib.load_model(run_dir)
   matrix = evaluation.confusion_matrix(model, dataset, info.num_classes)
-  print(f"{config.dataset} {split}, model {run_dir}")
+  print(f"{config.dataset} {name}, model {run_dir}")
   print(evaluation.report(matrix, info.class_names))
-  out = workdir_lib.confusion_png(pathlib.Path(flag_values.out or run_dir),
-                                  split)
-  out.parent.mkdir(parents=True, exist_ok=True)
+  out_dir = pathlib.Path(flag_values.out or run_dir)
+  out_dir.mkdir(parents=True, exist_ok=True)
+  scores = workdir_lib.scores_json(out_dir, name)
+  files.write_json(scores, evaluation.scores(matrix, info.class_names))
+  out = workdir_lib.confusion_png(out_dir, name)
   plots.plot_confusion(matrix, info.class_names, out,
-                       f"{config.dataset} {split}")
-  print(f"Confusion matrix: {out}")
+                       f"{config.dataset} {name}")
+  print(f"Scores: {scores}\nConfusion matrix: {out}")
 
 
 if __name__ == "__main__":

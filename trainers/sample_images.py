@@ -31,8 +31,7 @@ def define_flags(flag_values: flags.FlagValues) -> None:
 
 def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   """Writes the images and prints the path of each."""
-  if args:
-    raise command.UsageError(f"unexpected arguments: {' '.join(args)}")
+  command.no_arguments(args)
   name, data_dir = flag_values.dataset, flag_values.data_dir
   data_dirs.check_built(name, data_dir)
   # pylint: disable=g-import-not-at-top

@@ -50,8 +50,7 @@ def define_flags(flag_values: flags.FlagValues) -> None:
 
 def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   """Draws the pictures and prints the path of each."""
-  if args:
-    raise command.UsageError(f"unexpected arguments: {' '.join(args)}")
+  command.no_arguments(args)
   # pylint: disable=g-import-not-at-top
   from trainers.analysis import explain
   from trainers.analysis import grad_cam

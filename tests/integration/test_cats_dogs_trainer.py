@@ -53,6 +53,6 @@ def test_trains_predicts_and_compares(cats_dogs_data_dir, tmp_path):
 
   paths = comparison.compare(workdirs, tmp_path / "comparison")
   table = paths["markdown"].read_text()
-  assert "| simple_cnn | simple_cnn | 2 |" in table
+  assert "| simple_cnn | cats_dogs | simple_cnn | 2 |" in table
   assert "deep10 (activation=relu)" in table
   assert Image.open(paths["png"]).size[0] > 100

@@ -5,20 +5,15 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from PIL import Image
 
 from tests import helpers
 
 
-def write(image: np.ndarray, path) -> str:
-  Image.fromarray(image).save(path)
-  return str(path)
-
-
 def test_cli_answers_good_files_and_fails_on_bad_ones(trained_asl_workdir,
                                                       hand, tmp_path):
-  good = [write(hand, tmp_path / "a.png"),
-          write(np.dstack([hand, hand // 2, hand]), tmp_path / "b.jpg")]
+  good = [helpers.save_image(hand, tmp_path / "a.png"),
+          helpers.save_image(np.dstack([hand, hand // 2, hand]),
+                             tmp_path / "b.jpg")]
   bad = tmp_path / "c.png"
   bad.write_bytes(b"\x89PNG but truncated")
   result = helpers.run_module("trainers.predict",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 
 import pytest
 import tensorflow as tf
@@ -50,3 +51,15 @@ def test_command_line_servers_serve_an_epoch_and_stop_on_sigterm():
   assert f"listening at grpc://localhost:{dispatcher_port}" in dispatcher_out
   assert f"worker at localhost:{worker_port}" in worker_out
   assert "stopped" in worker_out and "stopped" in dispatcher_out
+
+
+def test_a_worker_waiting_for_its_dispatcher_says_so_and_stops_on_sigterm():
+  (port,) = launch_local.free_ports(1)
+  worker = _start("worker", "--dispatcher=localhost:1", f"--port={port}")
+  first = worker.stdout.readline()
+  assert "waiting for the dispatcher at localhost:1" in first
+  started = time.monotonic()
+  code, out = _stop(worker)
+  assert code == 0, first + out
+  assert time.monotonic() - started < 5
+  assert "worker stopped before it started" in out

@@ -145,6 +145,18 @@ def test_missing_train_csv_gives_download_instructions(tmp_path):
   assert TRAIN in str(error.value)
 
 
+def test_a_train_csv_alone_builds_a_train_split(tmp_path, caplog):
+  (tmp_path / "in").mkdir()
+  (tmp_path / "in" / TRAIN).write_text(
+      "".join(f"{label}," + ",".join(["9"] * 784) + "\n"
+              for label in (0, 1, 2, 3)))
+  builder = _build(tmp_path / "in", tmp_path / "out")
+  assert list(builder.info.splits) == ["train"]
+  assert builder.info.splits["train"].num_examples == 4
+  assert any("building the train split only" in r.getMessage()
+             for r in caplog.records)
+
+
 def test_warns_when_scheme_is_ambiguous(tmp_path, caplog):
   rows = "\n".join(
       f"{label}," + ",".join(["7"] * 784) for label in (0, 1, 2, 3))
@@ -163,19 +175,16 @@ def _corrupt(path, line, row):
   pathlib.Path(path).write_text("\n".join(lines) + "\n")
 
 
-_PIXELS = ",".join(["0"] * 784)
-
-
 @pytest.mark.parametrize("row, message", [
     ("3," + ",".join(["0"] * 783), "expected 785 columns"),
-    ("3," + _PIXELS + ",0", "expected 785 columns"),
-    ("3,256" + _PIXELS[1:], "pixel1 = '256' is outside 0..255"),
-    ("3,-1" + _PIXELS[1:], "pixel1 = '-1' is outside 0..255"),
-    ("3,0,abc" + _PIXELS[3:], "pixel2 = 'abc' is not an integer"),
-    ("3,1.5" + _PIXELS[1:], "pixel1 = '1.5' is not an integer"),
-    ("A," + _PIXELS, "label = 'A' is not an integer"),
-    ("25," + _PIXELS, "label 25 is outside"),
-    ("-1," + _PIXELS, "label -1 is outside"),
+    ("3," + helpers.BLACK_PIXELS + ",0", "expected 785 columns"),
+    ("3,256" + helpers.BLACK_PIXELS[1:], "pixel1 = '256' is outside 0..255"),
+    ("3,-1" + helpers.BLACK_PIXELS[1:], "pixel1 = '-1' is outside 0..255"),
+    ("3,0,abc" + helpers.BLACK_PIXELS[3:], "pixel2 = 'abc' is not an integer"),
+    ("3,1.5" + helpers.BLACK_PIXELS[1:], "pixel1 = '1.5' is not an integer"),
+    ("A," + helpers.BLACK_PIXELS, "label = 'A' is not an integer"),
+    ("25," + helpers.BLACK_PIXELS, "label 25 is outside"),
+    ("-1," + helpers.BLACK_PIXELS, "label -1 is outside"),
 ])
 def test_bad_row_fails_with_file_and_line(tmp_path, row, message):
   paths = make_sample.make_sample(tmp_path / "in", train_rows=10, test_rows=5)
@@ -197,7 +206,7 @@ def test_bad_row_fails_with_file_and_line(tmp_path, row, message):
 def test_label_outside_explicit_scheme(tmp_path, scheme, bad_label):
   paths = make_sample.make_sample(tmp_path / "in", train_rows=10, test_rows=5,
                                   scheme=scheme)
-  _corrupt(paths["test"], 4, f"{bad_label}," + _PIXELS)
+  _corrupt(paths["test"], 4, f"{bad_label}," + helpers.BLACK_PIXELS)
   with pytest.raises(csv_source.CsvFormatError,
                      match=f"{paths['test']}:4: label {bad_label} is outside"):
     _build(tmp_path / "in", tmp_path / "out",
@@ -235,10 +244,6 @@ def test_tfds_command_line(tmp_path, form):
 # --- Files a careful user could hand over: no row lost, no copy chosen
 # silently, every refusal naming its file and line --------------------------
 
-def _rows(*labels) -> bytes:
-  return "".join(f"{label},{_PIXELS}\n" for label in labels).encode()
-
-
 def test_byte_order_mark_before_a_headerless_file_keeps_every_row(tmp_path):
   paths = make_sample.make_sample(tmp_path / "in", train_rows=100,
                                   test_rows=30, header=False)
@@ -256,8 +261,8 @@ def test_byte_order_mark_before_a_headerless_file_keeps_every_row(tmp_path):
 def test_label_9_and_24_say_which_chose_the_scheme(tmp_path, train, test,
                                                    where):
   (tmp_path / "in").mkdir()
-  (tmp_path / "in" / TRAIN).write_bytes(_rows(*train))
-  (tmp_path / "in" / TEST).write_bytes(_rows(*test))
+  (tmp_path / "in" / TRAIN).write_bytes(helpers.csv_rows(*train))
+  (tmp_path / "in" / TEST).write_bytes(helpers.csv_rows(*test))
   with pytest.raises(
       csv_source.CsvFormatError,
       match=rf"{where}: label 24 is outside 0..23 \(contiguous scheme\); "
@@ -277,8 +282,8 @@ def _zip(path, members: dict[str, bytes]):
 def test_differing_copies_are_refused_naming_each(tmp_path, layout):
   manual = tmp_path / "in"
   manual.mkdir()
-  first, second = _rows(3, 4), _rows(3, 5)
-  (manual / TEST).write_bytes(_rows(1))
+  first, second = helpers.csv_rows(3, 4), helpers.csv_rows(3, 5)
+  (manual / TEST).write_bytes(helpers.csv_rows(1))
   if layout == "two_folders":
     for folder, data in (("a", first), ("bb", second)):
       (manual / folder).mkdir()
@@ -306,12 +311,13 @@ def test_differing_copies_are_refused_naming_each(tmp_path, layout):
 def test_identical_copies_and_test_with_valid_names(tmp_path):
   manual = tmp_path / "in"
   (manual / "a").mkdir(parents=True)
-  (manual / "a" / TRAIN).write_bytes(_rows(3, 4))
-  _zip(manual / "k.zip", {TRAIN: _rows(3, 4), TEST: _rows(1)})
+  (manual / "a" / TRAIN).write_bytes(helpers.csv_rows(3, 4))
+  _zip(manual / "k.zip", {TRAIN: helpers.csv_rows(3, 4),
+                          TEST: helpers.csv_rows(1)})
   builder = _build(manual, tmp_path / "out")  # Identical: either will do.
   assert builder.info.metadata["sources"]["train"] == str(manual / "a" / TRAIN)
   # A test file and a valid file that differ: which is the test split?
-  (manual / "sign_mnist_valid.csv").write_bytes(_rows(2))
+  (manual / "sign_mnist_valid.csv").write_bytes(helpers.csv_rows(2))
   with pytest.raises(csv_source.CsvFormatError,
                      match="2 files could be the sign_mnist_test.csv or "
                            "sign_mnist_valid.csv, and they differ"):
@@ -334,8 +340,8 @@ def test_corrupt_member_of_a_zip_is_named(tmp_path):
   manual = tmp_path / "in"
   manual.mkdir()
   with zipfile.ZipFile(manual / "k.zip", "w", zipfile.ZIP_STORED) as archive:
-    archive.writestr(TRAIN, _rows(*range(20)))
-    archive.writestr(TEST, _rows(1))
+    archive.writestr(TRAIN, helpers.csv_rows(*range(20)))
+    archive.writestr(TEST, helpers.csv_rows(1))
   data = bytearray((manual / "k.zip").read_bytes())
   data[1000] ^= 0x01  # Inside the stored train CSV: its CRC no longer holds.
   (manual / "k.zip").write_bytes(bytes(data))

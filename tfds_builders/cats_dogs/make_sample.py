@@ -232,8 +232,7 @@ def define_flags(flag_values: flags.FlagValues) -> None:
 
 def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   """Writes the sample the flags describe and prints where."""
-  if args:
-    raise command.UsageError(f"unexpected arguments: {' '.join(args)}")
+  command.no_arguments(args)
   f = flag_values
   kept = make_sample(f.out, per_class=f.per_class,
                      test_per_class=f.test_per_class, size=f.size,

@@ -120,6 +120,13 @@ def _flag_error(text: str) -> str:
   return f"--{required[1]} is required" if required else text
 
 
+def no_arguments(args: list[str]) -> None:
+  """A usage error for positional arguments a command does not take."""
+  if args:
+    raise UsageError(f"unexpected arguments: {' '.join(args)} (every "
+                     "setting is a --flag; see --help)")
+
+
 @contextlib.contextmanager
 def blame(flag: str, value: Any) -> Iterator[None]:
   """Makes a bad-value error inside the block a usage error naming `--flag`.

@@ -37,7 +37,8 @@ def package_datasets() -> list[str]:
 
 
 def not_built_message(name: str, data_dir: str | None, looked_in: str,
-                      needs_manual_dir: bool = True) -> str:
+                      needs_manual_dir: bool = True,
+                      config: str | None = None) -> str:
   """The one line that says a dataset is not built, and how to build it.
 
   Args:
@@ -45,18 +46,39 @@ def not_built_message(name: str, data_dir: str | None, looked_in: str,
     data_dir: The data directory asked for; None means TFDS's default.
     looked_in: Where the built dataset would be.
     needs_manual_dir: Whether the build reads source files (`--manual_dir`).
+    config: The config looked for, when `name` does not say (TFDS's
+      default config).
 
   Returns:
-    The message.
+    The message: the config looked for, the build command with that
+    `--config`, and the configs that are built there, if any.
   """
   where = data_dir_or_default(data_dir)
-  command = (f"tfds build {name.split('/')[0]} --imports=tfds_builders "
-             f"--data_dir={where}")
+  base, _, named = name.split(":")[0].partition("/")
+  config = named or config
+  command = f"tfds build {base} --imports=tfds_builders"
+  if config:
+    command += f" --config={config}"
+  command += f" --data_dir={where}"
   if needs_manual_dir:
     command += " --manual_dir=<folder with the source files>"
-  return (f"Dataset {name!r} is not built in data_dir={where!r} (looked in "
-          f"{looked_in}); build it with `{command}`, or pass the data_dir "
-          "that holds it.")
+  others = [c for c in built_configs(base, data_dir) if c != config]
+  return (f"Dataset {name!r}"
+          + (f" (config {config!r})" if config and not named else "")
+          + f" is not built in data_dir={where!r} (looked in {looked_in}); "
+          f"build it with `{command}`, or pass the data_dir that holds it."
+          + (f" Built there: {', '.join(f'{base}/{c}' for c in others)} "
+             "(choose one with --dataset)." if others else ""))
+
+
+def built_configs(name: str, data_dir: str | None) -> list[str]:
+  """The configs of `name` with a finished build in a local data_dir."""
+  where = data_dir_or_default(data_dir)
+  if "://" in where:
+    return []
+  folder = pathlib.Path(where).expanduser() / name
+  return sorted({p.parent.parent.name
+                 for p in folder.glob(f"*/*/{_INFO_FILE}")})
 
 
 def check_built(name: str, data_dir: str | None) -> None:

@@ -171,8 +171,7 @@ def define_flags(flag_values: flags.FlagValues) -> None:
 
 def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   """Measures both datasets' copies and look-alikes; prints JSON."""
-  if args:
-    raise command.UsageError(f"unexpected arguments: {' '.join(args)}")
+  command.no_arguments(args)
   f = flag_values
   result = {}
   for dataset, count in (("sign_language_mnist", f.asl),

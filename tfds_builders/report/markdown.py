@@ -7,6 +7,11 @@ from typing import Any
 _LISTED_PAIRS = 20
 
 
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+  """'1 pair', '2 pairs'."""
+  return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def _member(member: dict[str, str]) -> str:
   return f"{member['split']} `{member.get('file_name', member['key'])}`"
 
@@ -35,19 +40,20 @@ def _duplicates(facts: dict[str, Any]) -> list[str]:
   near, within = (facts["near_duplicates"],
                   facts["near_duplicates_within_splits"])
   lines = [
-      f"- Exact duplicates (equal pixels): {len(exact)} groups, "
+      f"- Exact duplicates (equal pixels): {_count(len(exact), 'group')}, "
       f"{len(cross_exact)} of them spanning splits.",
-      f"- Near duplicates across splits: {len(near)} pairs; within a split: "
-      f"{len(within)} pairs.", ""]
+      f"- Near duplicates across splits: {_count(len(near), 'pair')}; within "
+      f"a split: {_count(len(within), 'pair')}.", ""]
   for group in cross_exact[:_LISTED_PAIRS]:
     lines.append("- exact: " + " = ".join(_member(m) for m in group))
-  for pair in near[:_LISTED_PAIRS]:
-    lines.append(f"- near: {_member(pair['a'])} ~ {_member(pair['b'])} "
-                 f"(hash distance {pair['distance']}, similarity "
-                 f"{pair['similarity']:.3f})")
-  if len(near) > _LISTED_PAIRS:
-    lines.append(f"- ... {len(near) - _LISTED_PAIRS} more near pairs in "
-                 "report.json.")
+  for kind, pairs in (("near", near), ("near, within a split", within)):
+    for pair in pairs[:_LISTED_PAIRS]:
+      lines.append(f"- {kind}: {_member(pair['a'])} ~ {_member(pair['b'])} "
+                   f"(hash distance {pair['distance']}, similarity "
+                   f"{pair['similarity']:.3f})")
+    if len(pairs) > _LISTED_PAIRS:
+      lines.append(f"- ... {len(pairs) - _LISTED_PAIRS} more {kind} pairs "
+                   "in report.json.")
   if "near_duplicates" in facts["figures"]:
     lines += ["", f"![closest pairs]({facts['figures']['near_duplicates']})"]
   thresholds = facts["thresholds"]
@@ -107,7 +113,7 @@ def render(facts: dict[str, Any]) -> str:
            f"![examples per class]({facts['figures']['balance']})", "",
            *_table(facts), "", "## Samples", "",
            f"![samples per class]({facts['figures']['samples']})", "",
-           "## Stored image sizes", "", *_sizes(facts)]
+           "## Stored image sizes (height x width)", "", *_sizes(facts)]
   build = _build(facts)
   if build:
     lines += ["", "## Build record (metadata.json)", "", *build]

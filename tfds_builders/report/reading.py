@@ -39,7 +39,8 @@ def prepared_builder(name: str, data_dir: str | None
   if not builder.is_prepared():
     raise FileNotFoundError(data_dirs.not_built_message(
         name, data_dir, str(builder.data_dir),
-        bool(builder.MANUAL_DOWNLOAD_INSTRUCTIONS)))
+        bool(builder.MANUAL_DOWNLOAD_INSTRUCTIONS),
+      builder.builder_config.name if builder.builder_config else None))
   for feature in ("image", "label"):
     if feature not in builder.info.features:
       raise ValueError(f"Dataset {name!r} has features "
@@ -53,12 +54,17 @@ def check_splits(builder: tfds.core.DatasetBuilder,
   """The splits to read: all of them by default, else each one checked.
 
   Raises:
-    ValueError: a split the dataset cannot read, named.
+    ValueError: a split the dataset cannot read, or one named twice (its
+      examples would be counted twice, and found duplicates of themselves).
   """
   if not splits:
     # Training split first: the report reads in that order.
     return sorted(builder.info.splits, key=lambda split: (split != "train",
                                                           split))
+  repeated = sorted({s for s in splits if list(splits).count(s) > 1})
+  if repeated:
+    raise ValueError(f"split {repeated[0]!r} is named twice in {list(splits)}; "
+                     "name each split once.")
   for split in splits:
     try:
       builder.info.splits[split]  # pylint: disable=pointless-statement

@@ -176,8 +176,7 @@ def define_flags(flag_values: flags.FlagValues) -> None:
 
 def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   """Writes the sample the flags describe and prints where."""
-  if args:
-    raise command.UsageError(f"unexpected arguments: {' '.join(args)}")
+  command.no_arguments(args)
   f = flag_values
   paths = make_sample(f.out, train_rows=f.train_rows, test_rows=f.test_rows,
                       scheme=f.scheme, header=f.header, seed=f.seed,

@@ -101,12 +101,17 @@ class Builder(reuse_notice.SaysWhenReused, tfds.core.GeneratorBasedBuilder):
             csv_source.find_copies(manual_dir, _TEST_FILES),
             " or ".join(_TEST_FILES)),
     }
-    for split, source in sources.items():
-      if source is None:
-        expected = _TRAIN_FILE if split == "train" else " or ".join(_TEST_FILES)
-        raise FileNotFoundError(
-            f"No {expected} found in {manual_dir} (loose, in a sub-folder, "
-            f"or in a .zip).\n{self.MANUAL_DOWNLOAD_INSTRUCTIONS}")
+    if sources["train"] is None:
+      raise FileNotFoundError(
+          f"No {_TRAIN_FILE} found in {manual_dir} (loose, in a sub-folder, "
+          f"or in a .zip).\n{self.MANUAL_DOWNLOAD_INSTRUCTIONS}")
+    if sources["test"] is None:
+      # A train file alone is a dataset too: the trainers then validate on a
+      # held-out part of it and run no final test.
+      logging.warning(
+          "No %s in %s: building the train split only.",
+          " or ".join(_TEST_FILES), manual_dir)
+      del sources["test"]
 
     parsed = {split: csv_source.parse_csv(source)
               for split, source in sources.items()}

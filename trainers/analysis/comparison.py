@@ -33,13 +33,14 @@ def markdown_table(runs: Sequence[workdir_lib.Run]) -> str:
   Returns:
     Markdown text.
   """
-  lines = ["| run | model | epochs | best val accuracy | test accuracy |",
-           "|---|---|---:|---:|---:|"]
+  lines = ["| run | dataset | model | epochs | best val accuracy | "
+           "test accuracy |",
+           "|---|---|---|---:|---:|---:|"]
   for run in runs:
     best = run.metrics.get("best") or {}
     test = run.metrics.get("test") or {}
     lines.append(
-        f"| {run.name} | {_describe(run.config)} | "
+        f"| {run.name} | {run.config.dataset} | {_describe(run.config)} | "
         f"{len(run.metrics.get('history', []))} | "
         f"{_fmt(best.get('val_accuracy'))} | {_fmt(test.get('accuracy'))} |")
   return "\n".join(lines) + "\n"
@@ -60,6 +61,10 @@ def compare(workdirs: Sequence[str | pathlib.Path],
     FileNotFoundError: naming the file, for a workdir that holds no run.
   """
   runs = [workdir_lib.load_run(w) for w in workdirs]
+  datasets = sorted({run.config.dataset for run in runs})
+  if len(datasets) > 1:
+    print(f"Warning: the runs were trained on different datasets "
+          f"({', '.join(datasets)}); their numbers do not compare.")
   out_dir = pathlib.Path(out_dir)
   out_dir.mkdir(parents=True, exist_ok=True)
   table = out_dir / TABLE

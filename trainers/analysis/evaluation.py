@@ -22,6 +22,39 @@ import tensorflow as tf
 AVERAGES = ("macro avg", "weighted avg")
 
 
+def evaluation_set(config, split: str | None = None
+                   ) -> tuple[str, tf.data.Dataset]:
+  """The examples to evaluate a run on, and their name.
+
+  Args:
+    config: The run's `Config` (its dataset, image size, data directory and
+      eval batch size are used).
+    split: A TFDS split string; None takes the run's own test split, else
+      its validation examples (which may be a part held out of the
+      training split), the same ones the run was tested or validated on.
+
+  Returns:
+    `(name, dataset)`: "test", "validation" or `split`, and one pass of
+    `(images, labels)` batches.
+  """
+  # pylint: disable=g-import-not-at-top
+  import asl_pipeline
+  from trainers.training import data as data_lib
+  # pylint: enable=g-import-not-at-top
+  if split:
+    return split, asl_pipeline.eval_dataset(
+        config.dataset, batch_size=config.eval_batch_size, split=split,
+        data_dir=config.data_dir, image_size=config.image_size)
+  spec = data_lib.DataSpec.create(config, announce=False)
+  if spec.test_split:
+    return spec.test_split, spec.test()
+  if spec.validation_split:
+    print("No test split: evaluating the run's validation examples.")
+    return "validation", spec.validation()
+  raise ValueError("the run has neither a test nor a validation split; "
+                   "name one with --split.")
+
+
 def confusion_matrix(model: keras.Model, dataset: tf.data.Dataset,
                      num_classes: int) -> np.ndarray:
   """Counts [true class, predicted class] over a finite dataset."""

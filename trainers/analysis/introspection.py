@@ -95,19 +95,27 @@ def write_pictures(workdir: str | pathlib.Path,
   """
   workdir, out_dir = pathlib.Path(workdir), pathlib.Path(out_dir)
   model = workdir_lib.load_model(workdir)
-  name, filters = first_conv_filters(model)
-  written = [plots.plot_filters(
-      filters, out_dir / f"filters_{name}.png",
-      f"{name}: {len(filters)} filters")]
-  image = load_image(image_path, model)
-  for name, maps in feature_maps(model, image):
-    written.append(plots.plot_feature_maps(
-        maps, out_dir / f"feature_maps_{name}.png",
-        f"{name}: {len(maps)} feature maps of {pathlib.Path(image_path).name}"))
+  written = []
+  if conv_layers(model):
+    name, filters = first_conv_filters(model)
+    written.append(plots.plot_filters(
+        filters, out_dir / f"filters_{name}.png",
+        f"{name}: {len(filters)} filters"))
+    image = load_image(image_path, model)
+    for name, maps in feature_maps(model, image):
+      written.append(plots.plot_feature_maps(
+          maps, out_dir / f"feature_maps_{name}.png",
+          f"{name}: {len(maps)} feature maps of "
+          f"{pathlib.Path(image_path).name}"))
+  else:
+    print(f"Model {model.name!r} has no conv layer: no filters or feature "
+          "maps to draw.")
   try:
     history = workdir_lib.read_metrics(workdir).get("history")
   except FileNotFoundError:
     history = None  # A model without its metrics: no curves to draw.
   if history:
     written.append(plots.plot_curves(history, out_dir / "curves.png"))
+  else:
+    print(f"No training history in {workdir}: no curves to draw.")
   return written

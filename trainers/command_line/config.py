@@ -94,8 +94,10 @@ class Config:
   """
 
   dataset: str = _option(
-      "sign_language_mnist", "TFDS dataset name.", on_resume=FIXED,
-      flag=False)
+      "sign_language_mnist", "TFDS dataset to train on: NAME or "
+      "NAME/CONFIG, e.g. cats_dogs/folder for a photo folder built with "
+      "`tfds build cats_dogs --config=folder`; any TFDS image "
+      "classification dataset works.", on_resume=FIXED)
   data_dir: str | None = _option(
       None, "TFDS data directory (where `tfds build --data_dir` wrote the "
       "dataset).")
@@ -156,7 +158,8 @@ class Config:
       "auto", "TFDS split validated each epoch (picks the best weights, "
       "drives early stopping); `auto`: the dataset's `validation` split, "
       "else a stratified 10% held out of --train_split (every class, the "
-      "same examples for the same --seed); empty for none.")
+      "same examples for the same --seed); empty for none. Fixed on "
+      "resume: it decides which examples train.", on_resume=FIXED)
   test_split: str = _option(
       "auto", "TFDS split evaluated once at the end; `auto`: `test` when "
       "the dataset has one, else none; empty for none.")

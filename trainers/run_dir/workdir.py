@@ -12,6 +12,7 @@ A workdir holds:
   export/          SavedModel taking any photo (see `trainers.run_dir.export`)
   curves.png       loss and accuracy per epoch
   confusion_<split>.png  `trainers.evaluate`'s confusion matrix of a split
+  scores_<split>.json    and its per-class precision, recall and F1
 
 Every file is written whole or not at all (`tfds_builders.common.files`), so
 a run killed at any moment leaves the previous version or the new one.
@@ -41,8 +42,9 @@ LOGS = "logs"
 MODEL = "model.keras"
 EXPORT = "export"
 CURVES = "curves.png"
-# Written by `trainers.evaluate`, one per evaluated split.
+# Written by `trainers.evaluate`, one each per evaluated split.
 CONFUSION = "confusion_{split}.png"
+SCORES = "scores_{split}.json"
 # Where the previous export waits while the new one is renamed in.
 OLD_EXPORT = "export.old"
 
@@ -112,6 +114,12 @@ def confusion_png(workdir: PathLike, split: str) -> pathlib.Path:
   """Where `trainers.evaluate` draws the confusion matrix of `split`."""
   # One file in the workdir, whatever the split string holds.
   return pathlib.Path(workdir) / CONFUSION.format(
+      split=split.replace("/", "_"))
+
+
+def scores_json(workdir: PathLike, split: str) -> pathlib.Path:
+  """Where `trainers.evaluate` writes the scores of `split`."""
+  return pathlib.Path(workdir) / SCORES.format(
       split=split.replace("/", "_"))
 
 

@@ -54,7 +54,8 @@ class DataSpec:
     return len(self.class_names)
 
   @classmethod
-  def create(cls, config: config_lib.Config) -> DataSpec:
+  def create(cls, config: config_lib.Config, *,
+             announce: bool = True) -> DataSpec:
     """Reads the dataset's metadata, resolves the splits, checks the records.
 
     Prints what the run will read: each split's size and the steps of an
@@ -63,6 +64,8 @@ class DataSpec:
 
     Args:
       config: A validated config.
+      announce: Print what the run will read (a trainer); False for a tool
+        that only needs the run's splits.
 
     Returns:
       The spec.
@@ -86,7 +89,8 @@ class DataSpec:
           "--image_size=HEIGHT,WIDTH.")
     chosen = _resolved_splits(config)
     sizes = _split_sizes(config, chosen)
-    exclude = chosen.validation_ids | _cross_split_duplicates(config, chosen)
+    exclude = chosen.validation_ids | _cross_split_duplicates(
+        config, chosen, sizes["train"] - len(chosen.validation_ids))
     sizes["train"] -= len(exclude)
     steps = config.steps_per_epoch or sizes["train"] // config.batch_size
     if steps < 1:
@@ -94,7 +98,8 @@ class DataSpec:
           f"--batch_size={config.batch_size} is larger than the "
           f"{sizes['train']} training examples of --train_split="
           f"{config.train_split!r}; lower it or set --steps_per_epoch.")
-    _describe(config, chosen, sizes, steps)
+    if announce:
+      _describe(config, chosen, sizes, steps)
     return cls(config=config,
                input_shape=(int(height), int(width), int(channels)),
                class_names=tuple(info.class_names),
@@ -224,7 +229,8 @@ def _split_sizes(config: config_lib.Config,
 
 
 def _cross_split_duplicates(config: config_lib.Config,
-                            chosen: splits_lib.Splits) -> frozenset[str]:
+                            chosen: splits_lib.Splits,
+                            train_examples: int) -> frozenset[str]:
   """`--drop_cross_split_duplicates`: training copies of other examples."""
   if not config.drop_cross_split_duplicates:
     return frozenset()
@@ -235,8 +241,9 @@ def _cross_split_duplicates(config: config_lib.Config,
   found = frozenset(report.cross_split_duplicate_keys(
       config.dataset, data_dir=config.data_dir, train_split=chosen.train,
       other_splits=others)) - chosen.validation_ids
-  print(f"--drop_cross_split_duplicates: leaving out {len(found)} training "
-        "examples, duplicates of validation or test examples.")
+  print(f"--drop_cross_split_duplicates: leaving out {len(found)} of the "
+        f"{train_examples} training examples, duplicates of validation or "
+        "test examples.")
   return found
 
 
@@ -248,14 +255,13 @@ _SMALL_VALIDATION = 50
 def _describe(config: config_lib.Config, chosen: splits_lib.Splits,
               sizes: dict[str, int], steps: int) -> None:
   """Prints the run's data: what each split holds and an epoch's steps."""
+  notes = chosen.description
   print(f"Data: {config.dataset}: train {sizes['train']} examples "
         f"({chosen.train}), {steps} steps of {config.batch_size} an epoch; "
-        + (f"validation {sizes['validation']}" if chosen.validation else
-           "no validation")
-        + (f"; test {sizes['test']} ({chosen.test})." if chosen.test else
-           "; no test."))
-  for note in chosen.description:
-    print(f"  {note}")
+        + (f"validation {sizes['validation']} ({notes['validation']})"
+           if chosen.validation else "no validation")
+        + (f"; test {sizes['test']} ({notes['test']})." if chosen.test else
+           f"; no test ({notes['test'] or 'none asked for'})."))
   small = sizes.get("validation", _SMALL_VALIDATION)
   if small < _SMALL_VALIDATION:
     print(f"Warning: the validation set has only {small} examples: its "

@@ -95,8 +95,8 @@ def check_data(identity: dict[str, Any], previous: dict[str, Any] | None,
                        f"this command reads {identity.get(key)!r}")
   _refuse(workdir, conflicts,
           "The dataset was rebuilt, or --data_dir points at other data: "
-          "point it at the data the run trained on, or use another "
-          "--workdir for a new run.")
+          "resume on the data the run trained on, or use another --workdir "
+          "for a new run.")
 
 
 def _refuse(workdir: pathlib.Path, conflicts: list[str], advice: str) -> None:

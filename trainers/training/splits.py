@@ -40,14 +40,14 @@ class Splits:
       `validation_ids` is set, the ids of `train` held out for validation.
     test: The split string tested at the end ("" for none).
     validation_ids: TFDS ids of the held-out training examples, or empty.
-    description: How they were chosen, one line per split, for the console.
+    description: How validation and test were chosen, for the console.
   """
 
   train: str
   validation: str
   test: str
   validation_ids: frozenset[str] = frozenset()
-  description: tuple[str, ...] = ()
+  description: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def resolve(dataset: str, data_dir: str | None, train: str, validation: str,
@@ -66,22 +66,20 @@ def resolve(dataset: str, data_dir: str | None, train: str, validation: str,
     The resolved splits.
   """
   available = asl_pipeline.info(dataset, data_dir).splits
-  notes = []
+  notes = {"validation": validation, "test": test}
   if test == AUTO:
     test = TEST if TEST in available else ""
-    if not test:
-      notes.append(f"test: none ({dataset} has no test split; the run ends "
-                   "without a test)")
+    notes["test"] = test or "the dataset has no test split"
   ids = frozenset()
   if validation == AUTO:
     if VALIDATION in available:
-      validation = VALIDATION
+      validation = notes["validation"] = VALIDATION
     else:
       ids = holdout_ids(dataset, data_dir, train, HOLDOUT_FRACTION, seed)
       validation = train
-      notes.append(f"validation: {len(ids)} examples held out of {train}, "
-                   f"{HOLDOUT_FRACTION:.0%} of each class")
-  return Splits(train, validation, test, ids, tuple(notes))
+      notes["validation"] = (f"held out of {train}, "
+                             f"{HOLDOUT_FRACTION:.0%} of each class")
+  return Splits(train, validation, test, ids, notes)
 
 
 def holdout_ids(dataset: str, data_dir: str | None, split: str,

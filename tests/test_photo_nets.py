@@ -1,4 +1,5 @@
-"""The cats/dogs models: they train, and fine-tuning freezes what it claims."""
+"""The cats/dogs models (`photo_nets`): they train, and fine-tuning freezes
+what it claims."""
 
 from __future__ import annotations
 

@@ -1,12 +1,16 @@
-"""cats_dogs trees a careful user could hand over: what is kept, counted or
-refused, and that every refusal names its file and line."""
+"""How the cats_dogs builder lists and labels a tree: `folder_source.scan`.
+
+The folder layouts people have, label.csv files in every encoding and line
+ending, duplicates, paths and links that leave the tree, hidden and system
+files: what is kept, counted or refused, every refusal naming its file and
+line. Whole builds: tests/integration/test_cats_dogs_builder.py.
+"""
 
 from __future__ import annotations
 
 import io
 import logging
 import os
-import struct
 
 from etils import epath
 import numpy as np
@@ -15,7 +19,6 @@ import pytest
 
 from tests import helpers
 from tfds_builders.cats_dogs import folder_source
-from tfds_builders.common import image_files
 from tfds_builders.cats_dogs import tree_walk
 
 
@@ -31,6 +34,181 @@ _JPEG = _jpeg()
 
 def _labels(source: folder_source.SplitSource) -> dict[str, int]:
   return {e.key: e.label for e in source.entries}
+
+
+# --- Trees and label.csv ----------------------------------------------------
+
+
+def test_system_files_are_counted_not_listed(tmp_path):
+  root = helpers.write_tree(epath.Path(tmp_path), {
+      "train/cats/a.jpg": _JPEG, "train/cats/.DS_Store": b"\0",
+      "train/dogs/._b.jpg": b"\0", "train/Thumbs.db": b"\0",
+      "train/__MACOSX/cats/._a.jpg": b"\0"})
+  _, sources = folder_source.scan(root, "cats_dogs")
+  assert _labels(sources["train"]) == {"train/cats/a.jpg": 0}
+  assert sources["train"].counts == {folder_source.SYSTEM_FILES: 3}
+
+
+def test_unicode_and_spaces_in_names_via_folder_and_csv(tmp_path):
+  root = helpers.write_tree(epath.Path(tmp_path), {
+      "train/cats/chat été 1.jpg": _JPEG, "train/other/hund 犬.jpg": _JPEG,
+      "train/label.csv": "other/hund 犬.jpg,1\n"})
+  _, sources = folder_source.scan(root, "cats_dogs")
+  assert _labels(sources["train"]) == {"train/cats/chat été 1.jpg": 0,
+                                       "train/other/hund 犬.jpg": 1}
+
+
+@pytest.mark.parametrize("header", ["", "file,label\n", "id,label\n",
+                                    "\ufeffpath,class\n"])
+def test_label_csv_with_and_without_header(tmp_path, header):
+  root = helpers.write_tree(epath.Path(tmp_path), {
+      "test/x/a.jpg": _JPEG, "test/x/b.jpg": _JPEG,
+      # One path from the split folder, one from the root; names or indices.
+      "test/label.csv": header + "x/a.jpg,1\ntest/x/b.jpg,cat\n"})
+  _, sources = folder_source.scan(root, "cats_dogs")
+  assert _labels(sources["test"]) == {"test/x/a.jpg": 1, "test/x/b.jpg": 0}
+  assert not sources["test"].counts
+
+
+def test_label_csv_wins_over_folder_and_is_counted(tmp_path):
+  root = helpers.write_tree(epath.Path(tmp_path), {
+      "train/cats/a.jpg": _JPEG, "train/cats/b.jpg": _JPEG,
+      "train/label.csv": "cats/a.jpg,1\ncats/b.jpg,0\n"})
+  _, sources = folder_source.scan(root, "cats_dogs")
+  assert _labels(sources["train"]) == {"train/cats/a.jpg": 1,
+                                       "train/cats/b.jpg": 0}
+  assert sources["train"].counts == {folder_source.OVERRIDDEN: 1}
+  assert sources["train"].examples[folder_source.OVERRIDDEN] == [
+      "train/cats/a.jpg"]
+
+
+def test_rows_naming_missing_files_are_counted(tmp_path):
+  root = helpers.write_tree(epath.Path(tmp_path), {
+      "train/cats/a.jpg": _JPEG,
+      "train/label.csv": "cats/a.jpg,0\ncats/gone.jpg,0\ndogs/gone.jpg,1\n"})
+  _, sources = folder_source.scan(root, "cats_dogs")
+  assert _labels(sources["train"]) == {"train/cats/a.jpg": 0}
+  assert sources["train"].counts == {folder_source.MISSING: 2}
+
+
+@pytest.mark.parametrize("row", ["../a.jpg", "cats/../../../a.jpg",
+                                 "ABSOLUTE_OUTSIDE"])
+def test_paths_escaping_the_root_fail_naming_file_and_line(tmp_path, row):
+  outside = epath.Path(tmp_path) / "a.jpg"
+  outside.write_bytes(_JPEG)
+  root = epath.Path(tmp_path) / "data"
+  row = str(outside) if row == "ABSOLUTE_OUTSIDE" else row
+  helpers.write_tree(root, {
+      "train/cats/a.jpg": _JPEG,
+      "train/label.csv": f"file,label\ncats/a.jpg,0\n{row},1\n"})
+  with pytest.raises(folder_source.LabelCsvError,
+                     match=r"train/label\.csv:3: .*outside the dataset root"):
+    folder_source.scan(root, "cats_dogs")
+
+
+def test_absolute_path_inside_the_root_is_accepted(tmp_path):
+  root = helpers.write_tree(epath.Path(tmp_path), {"train/cats/a.jpg": _JPEG})
+  (root / "train/label.csv").write_text(f"{root / 'train/cats/a.jpg'},dog\n")
+  _, sources = folder_source.scan(root, "cats_dogs")
+  assert _labels(sources["train"]) == {"train/cats/a.jpg": 1}
+
+
+def test_unknown_label_fails_naming_file_and_line(tmp_path):
+  root = helpers.write_tree(epath.Path(tmp_path), {
+      "train/cats/a.jpg": _JPEG, "train/label.csv": "cats/a.jpg,2\n"})
+  with pytest.raises(folder_source.LabelCsvError, match=r"label\.csv:1: "):
+    folder_source.scan(root, "cats_dogs")
+
+
+def test_folder_layout_classes_from_folders_and_csv_names(tmp_path):
+  root = helpers.write_tree(epath.Path(tmp_path), {
+      "train/owl/a.jpg": _JPEG, "train/bat/b.jpg": _JPEG,
+      "valid/loose.jpg": _JPEG, "valid/bat/c.jpg": _JPEG,
+      "valid/label.csv": "loose.jpg,fox\n"})
+  names, sources = folder_source.scan(root, "folder")
+  assert names == ["bat", "fox", "owl"]
+  assert sorted(sources) == ["train", "validation"]
+  assert _labels(sources["train"]) == {"train/bat/b.jpg": 0,
+                                       "train/owl/a.jpg": 2}
+  assert _labels(sources["validation"]) == {"valid/bat/c.jpg": 0,
+                                            "valid/loose.jpg": 1}
+
+
+def test_root_may_sit_one_folder_down(tmp_path):
+  helpers.write_tree(epath.Path(tmp_path), {
+      "cats_and_dogs/train/cats/a.jpg": _JPEG,
+      "__MACOSX/train/cats/._a.jpg": b"\0"})
+  assert folder_source.find_root(tmp_path) == (
+      epath.Path(tmp_path) / "cats_and_dogs")
+
+
+def test_no_split_folder_names_what_was_expected(tmp_path):
+  helpers.write_tree(epath.Path(tmp_path), {"photos/cats/a.jpg": _JPEG})
+  with pytest.raises(FileNotFoundError, match="train"):
+    folder_source.find_root(tmp_path)
+
+
+def test_kaggle_train_folder_is_labelled_by_file_name(tmp_path):
+  # Kaggle's dogs-vs-cats: train/cat.0.jpg ..., and an unlabelled test1/.
+  root = helpers.write_tree(epath.Path(tmp_path), {
+      "train/cat.0.jpg": _JPEG, "train/dog.0.jpg": _JPEG,
+      "train/Dog.12.JPG": _JPEG, "train/catalog.jpg": _JPEG,
+      "test1/1.jpg": _JPEG, "sampleSubmission.csv": "id,label\n1,0\n"})
+  assert folder_source.find_root(root) == root
+  _, sources = folder_source.scan(root, "cats_dogs")
+  assert list(sources) == ["train"]
+  assert _labels(sources["train"]) == {"train/Dog.12.JPG": 1,
+                                       "train/cat.0.jpg": 0,
+                                       "train/dog.0.jpg": 1}
+  assert sources["train"].counts == {folder_source.UNLABELED: 1}
+
+
+def test_file_names_do_not_label_the_folder_layout(tmp_path):
+  root = helpers.write_tree(epath.Path(tmp_path), {
+      "train/owl/a.jpg": _JPEG, "train/bat/b.jpg": _JPEG,
+      "train/cat.0.jpg": _JPEG})
+  _, sources = folder_source.scan(root, "folder")
+  assert sorted(_labels(sources["train"])) == ["train/bat/b.jpg",
+                                               "train/owl/a.jpg"]
+
+
+@pytest.mark.parametrize("layout,names", [("cats_dogs", ["cat", "dog"]),
+                                          ("folder", ["Cat", "Dog"])])
+def test_class_folders_without_splits_are_one_train_split(tmp_path, layout,
+                                                          names):
+  # Microsoft's download: PetImages/{Cat,Dog}, licence and readme beside it.
+  helpers.write_tree(epath.Path(tmp_path), {
+      "PetImages/Cat/0.jpg": _JPEG, "PetImages/Cat/Thumbs.db": b"\0",
+      "PetImages/Dog/0.jpg": _JPEG, "readme[1].txt": "Cats and dogs."})
+  root = folder_source.find_root(tmp_path)
+  assert root == epath.Path(tmp_path) / "PetImages"
+  found_names, sources = folder_source.scan(root, layout)
+  assert found_names == names
+  assert list(sources) == ["train"]
+  assert _labels(sources["train"]) == {"Cat/0.jpg": 0, "Dog/0.jpg": 1}
+  assert sources["train"].counts == {folder_source.SYSTEM_FILES: 1}
+
+
+def test_one_class_folder_is_not_a_tree(tmp_path):
+  helpers.write_tree(epath.Path(tmp_path), {
+      "photos/cats/a.jpg": _JPEG, "photos/notes/a.txt": "not an image"})
+  with pytest.raises(FileNotFoundError, match="two class folders"):
+    folder_source.find_root(tmp_path)
+
+
+def test_unlabelled_split_is_left_out(tmp_path):
+  root = helpers.write_tree(epath.Path(tmp_path), {
+      "train/cats/a.jpg": _JPEG, "test/1.jpg": _JPEG, "test/2.jpg": _JPEG})
+  _, sources = folder_source.scan(root, "cats_dogs")
+  assert list(sources) == ["train"]
+
+
+def test_no_label_anywhere_says_how_to_label(tmp_path):
+  root = helpers.write_tree(epath.Path(tmp_path), {
+      "train/1.jpg": _JPEG, "train/pets/2.jpg": _JPEG})
+  with pytest.raises(FileNotFoundError,
+                     match=r"No labelled image .*cat\.0\.jpg.*label\.csv"):
+    folder_source.scan(root, "cats_dogs")
 
 
 # --- label.csv text: byte-order mark, encoding, line ends, huge fields ------
@@ -123,7 +301,8 @@ def test_agreeing_duplicate_rows_are_counted(tmp_path):
                                      folder_source.OVERRIDDEN: 1}
 
 
-@pytest.mark.parametrize("row", ["../test/cats/x.jpg", "../train/../test/cats/x.jpg"])
+@pytest.mark.parametrize("row", ["../test/cats/x.jpg",
+                                 "../train/../test/cats/x.jpg"])
 def test_dotdot_paths_that_stay_inside_the_root_are_accepted(tmp_path, row):
   root = helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/a.jpg": _JPEG, "test/cats/x.jpg": _JPEG,
@@ -233,26 +412,3 @@ def test_names_that_are_not_utf8_are_escaped_class_names(tmp_path):
   names, sources = folder_source.scan(root, "folder")
   assert names == ["bat", "cats", "ch\\xe2t", "dogs"]
   assert _labels(sources["train"])["train/ch\\xe2t/e.jpg"] == 2
-
-
-# --- Decompression bombs: one limit, read from the header --------------------
-
-
-def _huge_bmp(width: int, height: int) -> bytes:
-  out = io.BytesIO()
-  Image.new("RGB", (1, 1)).save(out, format="BMP")
-  data = bytearray(out.getvalue())
-  data[18:26] = struct.pack("<ii", width, height)
-  return bytes(data)
-
-
-@pytest.mark.parametrize("data", [helpers.huge_png(20000, 20000),
-                                  _huge_bmp(15000, 12000)])
-def test_images_over_the_pixel_limit_are_refused_from_the_header(data):
-  with pytest.raises(image_files.ImageTooLarge, match="over the limit of "
-                     f"{image_files.MAX_PIXELS:,}"):
-    image_files.check_size(data)
-  with pytest.raises(image_files.SkippedImage) as e:
-    image_files.to_rgb_jpeg(data)
-  assert e.value.reason == image_files.TOO_LARGE
-  image_files.check_size(_JPEG)  # A photo passes.
