@@ -330,7 +330,8 @@ def plot_grad_cam(image: np.ndarray, overlay: np.ndarray,
   """
   fig, axes = plt.subplots(1, 2, figsize=(7, 3.8), layout="constrained")
   shown = image[..., 0] if image.shape[-1] < 3 else image[..., :3]
-  axes[0].imshow(shown, cmap="gray" if shown.ndim == 2 else None)
+  axes[0].imshow(shown, cmap="gray" if shown.ndim == 2 else None, vmin=0,
+                 vmax=255)
   axes[0].set_title("image", fontsize=9)
   axes[1].imshow(overlay)
   axes[1].set_title("class activation map (red: most)", fontsize=9)
