@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from PIL import Image
 
 from tests import helpers
 
@@ -30,7 +31,8 @@ def test_cli_answers_good_files_and_fails_on_bad_ones(trained_asl_workdir,
 def test_cli_explain_writes_one_overlay_per_photo_at_its_size(
     trained_asl_workdir, hand, tmp_path):
   big = np.kron(hand, np.ones((2, 3), np.uint8))  # 56 x 84, not square.
-  photos = [write(hand, tmp_path / "a.png"), write(big, tmp_path / "b.png")]
+  photos = [helpers.save_image(hand, tmp_path / "a.png"),
+            helpers.save_image(big, tmp_path / "b.png")]
   out = tmp_path / "cams"
   result = helpers.run_module("trainers.predict",
                               f"--model={trained_asl_workdir}", "--json",
