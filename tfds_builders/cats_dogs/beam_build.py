@@ -125,7 +125,7 @@ class _CheckImage(beam.DoFn):
     index, key, path, label = json.loads(line)
     try:
       result = image_files.to_rgb_jpeg(
-          epath.Path(path).read_bytes(), max_side=self._max_side,
+          image_files.read_file(path), max_side=self._max_side,
           quality=self._quality)
     except image_files.SkippedImage as e:
       logging.warning("cats_dogs: skipping %s (%s)", key, e)

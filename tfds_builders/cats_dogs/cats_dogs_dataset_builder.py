@@ -8,12 +8,14 @@ from absl import logging
 from etils import epath
 import tensorflow_datasets as tfds
 
+from tfds_builders import config_fields
 from tfds_builders.cats_dogs import folder_source
 from tfds_builders.common import image_files
 from tfds_builders.common import reuse_notice
 
 CATS_DOGS = "cats_dogs"
 FOLDER = "folder"
+_DATASET = "cats_dogs"
 
 
 class CatsDogsConfig(tfds.core.BuilderConfig):
@@ -31,17 +33,25 @@ class CatsDogsConfig(tfds.core.BuilderConfig):
 
   def __init__(self, *, layout: str = CATS_DOGS, max_side: int | None = None,
                jpeg_quality: int = 95, workers: int | None = None, **kwargs):
+    """Checks every field, naming the one that is wrong.
+
+    Raises:
+      config_fields.ConfigError: A field holds a value it cannot take (a
+        config given as JSON may hold any).
+    """
     super().__init__(**kwargs)
-    if layout not in (CATS_DOGS, FOLDER):
-      raise ValueError(f"layout must be {CATS_DOGS!r} or {FOLDER!r}, got "
-                       f"{layout!r}")
-    if max_side is not None and max_side < 1:
-      raise ValueError(f"max_side must be a positive number of pixels or "
-                       f"None, got {max_side}")
-    self.layout = layout
-    self.max_side = max_side
-    self.jpeg_quality = jpeg_quality
-    self.workers = workers
+    name = config_fields.check_name(_DATASET, self.name)
+    self.layout = config_fields.check_choice(
+        _DATASET, name, "layout", layout, (CATS_DOGS, FOLDER))
+    self.max_side = config_fields.check_whole_number(
+        _DATASET, name, "max_side", max_side, low=1, unit="pixels",
+        none_means="no cap")
+    # Pillow takes 0..100; 0 is useless, and above 95 only grows files.
+    self.jpeg_quality = config_fields.check_whole_number(
+        _DATASET, name, "jpeg_quality", jpeg_quality, low=1, high=100)
+    self.workers = config_fields.check_whole_number(
+        _DATASET, name, "workers", workers, low=1, unit="threads",
+        none_means="every core")
 
 
 def capped_config(max_side: int, layout: str = CATS_DOGS) -> CatsDogsConfig:
@@ -151,7 +161,7 @@ class Builder(reuse_notice.SaysWhenReused, tfds.core.GeneratorBasedBuilder):
     def check(entry):
       try:
         return image_files.to_rgb_jpeg(
-            entry.path.read_bytes(), max_side=config.max_side,
+            image_files.read_file(entry.path), max_side=config.max_side,
             quality=config.jpeg_quality)
       except image_files.SkippedImage as e:
         return e

@@ -22,9 +22,10 @@ import dataclasses
 from absl import logging
 from etils import epath
 
-from tfds_builders.common import image_files
+from tfds_builders.cats_dogs import class_names
 from tfds_builders.cats_dogs import label_csv
 from tfds_builders.cats_dogs import tree_walk
+from tfds_builders.common import image_files
 
 # Split folder name (lower case) -> TFDS split name.
 SPLIT_FOLDERS = {
@@ -145,7 +146,7 @@ def scan(root: epath.Path, layout: str
     root: Folder holding the split folders (see `find_root`).
     layout: `cats_dogs` (class folders cat(s)/dog(s), labels 0 = cat and
       1 = dog) or `folder` (class names from the class folders, sorted, and
-      from names used in `label.csv`).
+      from `label.csv` for files in no class folder; see `class_names`).
 
   Returns:
     Class names, and TFDS split name -> its files.
@@ -153,28 +154,27 @@ def scan(root: epath.Path, layout: str
   Raises:
     LabelCsvError: A `label.csv` row escapes the root, has no label, or has
       a label that is not a class.
+    class_names.ClassNameError: A class folder's name cannot be stored as a
+      class name, or two differ only in case.
     FileNotFoundError: No split has a labelled file.
   """
   splits = _split_folders(root)
-  rows = {split: label_csv.read(root, folder)
+  bases = tree_walk.tree_bases(root, splits.values())
+  rows = {split: label_csv.read_rows(root, folder, bases)
           for split, folder in splits.items()}
   if layout == "cats_dogs":
     names = list(CATS_DOGS_NAMES)
     folder_label = lambda name: CATS_DOGS_FOLDERS.get(name.lower())
   elif layout == "folder":
-    names = sorted({_printable(d.name) for folder in splits.values()
-                    for d in _subdirs(folder)} |
-                   {label for split_rows in rows.values()
-                    for _, _, label in split_rows if not label.isdigit()})
-    if not names:  # Flat split folders labelled by index only.
-      top = max((int(label) for split_rows in rows.values()
-                 for _, _, label in split_rows), default=0)
-      names = [str(i) for i in range(top + 1)]
+    names = class_names.folder_layout_names(
+        _class_folder_names(root, splits.values()),
+        (class_names.Label(row.where, row.label, _is_loose(row.path, root,
+                                                           splits[split]))
+         for split, split_rows in rows.items() for row in split_rows))
     by_name = {name: i for i, name in enumerate(names)}
     folder_label = lambda name: by_name.get(_printable(name))
   else:
     raise ValueError(f"layout must be 'cats_dogs' or 'folder', got {layout!r}")
-  bases = tree_walk.tree_bases(root, splits.values())
   sources = {
       split: _scan_split(root, split, folder, rows[split], names, folder_label,
                          layout, bases)
@@ -183,6 +183,22 @@ def scan(root: epath.Path, layout: str
   sources = _labelled_splits(root, sources, layout)
   _warn_about_classes(names, sources)
   return names, sources
+
+
+def _class_folder_names(root: epath.Path, split_folders) -> dict[str, str]:
+  """Class folder name -> the first folder of that name, as errors show it."""
+  names = {}
+  for folder in split_folders:
+    for class_folder in _subdirs(folder):
+      names.setdefault(_printable(class_folder.name),
+                       repr(_printable(str(class_folder))))
+  return names
+
+
+def _is_loose(path: epath.Path | None, root: epath.Path,
+              split_folder: epath.Path) -> bool:
+  """Whether a file lies in no class folder (directly in a split or root)."""
+  return path is not None and path.parent in (split_folder, root)
 
 
 def _warn_about_classes(names: list[str],
@@ -257,29 +273,29 @@ def _scan_split(root, split, folder, rows, names, folder_label, layout, bases
     else:
       from_folders[key] = (path, folder_label(relative[0]))
 
-  label_file = folder / LABEL_CSV
-  from_csv = {}  # key -> (path, label, line)
-  for line, path_cell, label_cell in rows:
-    where = f"{label_file}:{line}"
-    label = _parse_label(label_cell, names, layout, where)
-    path = label_csv.resolve(root, folder, path_cell, where)
-    if path is None:
-      count(MISSING, path_cell)
+  from_csv = {}  # key -> (path, label, where)
+  for row in rows:
+    label = _parse_label(row.label, names, layout, row.where)
+    if row.path is None:
+      count(MISSING, row.path_cell)
       continue
-    if not tree_walk.is_inside(tree_walk.real_path(path), bases):
-      count(tree_walk.LINKS_OUTSIDE_ROOT, _key(root, path))
+    if not tree_walk.is_inside(tree_walk.real_path(row.path), bases):
+      count(tree_walk.LINKS_OUTSIDE_ROOT, _key(root, row.path))
       continue
-    key = _key(root, path)
+    if not tree_walk.is_regular_file(row.path):
+      count(tree_walk.SPECIAL_FILES, _key(root, row.path))
+      continue
+    key = _key(root, row.path)
     if key in from_csv:
-      _, first_label, first_line = from_csv[key]
+      _, first_label, first_where = from_csv[key]
       if first_label != label:
         raise LabelCsvError(
-            f"{where}: {path_cell!r} is labelled {names[label]!r} here but "
-            f"{names[first_label]!r} at {label_file}:{first_line} (both "
-            f"name {key}); keep one of the two rows.")
+            f"{row.where}: {row.path_cell!r} is labelled {names[label]!r} "
+            f"here but {names[first_label]!r} at {first_where} (both name "
+            f"{key}); keep one of the two rows.")
       count(DUPLICATE_ROWS, key)
       continue
-    from_csv[key] = (path, label, line)
+    from_csv[key] = (row.path, label, row.where)
 
   entries = []
   for key in sorted(from_folders.keys() | from_csv.keys()):
@@ -325,11 +341,13 @@ def _printable(name: str) -> str:
 
 def _parse_label(cell: str, names: list[str], layout: str, where: str) -> int:
   """A class index from a label cell (an index or a class name)."""
-  if cell in names:
-    return names.index(cell)
+  found = class_names.lookup(cell, names)
+  if found is not None:
+    return found
   if layout == "cats_dogs" and cell.lower() in CATS_DOGS_FOLDERS:
     return CATS_DOGS_FOLDERS[cell.lower()]
-  if cell.isdigit() and int(cell) < len(names):
+  if class_names.is_index(cell) and int(cell) < len(names):
     return int(cell)
-  raise LabelCsvError(f"{where}: label {cell!r} is neither a class index "
-                      f"0..{len(names) - 1} nor one of the classes {names}.")
+  hint = ("Any case of cat, cats, dog or dogs is taken too."
+          if layout == "cats_dogs" else "")
+  raise LabelCsvError(class_names.unknown_label(cell, where, names, hint))

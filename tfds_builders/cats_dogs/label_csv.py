@@ -9,9 +9,13 @@ the root is refused.
 
 from __future__ import annotations
 
+import dataclasses
+
+from absl import logging
 from etils import epath
 
 from tfds_builders import csv_text
+from tfds_builders.cats_dogs import tree_walk
 
 LABEL_CSV = "label.csv"
 # A first row is a header when one of its cells is one of these words (and
@@ -27,22 +31,64 @@ class LabelCsvError(ValueError):
   """A `label.csv` row that cannot be used safely (names file and line)."""
 
 
-def read(root: epath.Path, split_folder: epath.Path
+@dataclasses.dataclass(frozen=True)
+class Row:
+  """A `label.csv` row, its path resolved.
+
+  Attributes:
+    where: `file:line`.
+    path_cell: The path as written.
+    label: The label cell.
+    path: The file it names, or None if there is none.
+  """
+  where: str
+  path_cell: str
+  label: str
+  path: epath.Path | None
+
+
+def read_rows(root: epath.Path, split_folder: epath.Path,
+              bases: set[str]) -> list[Row]:
+  """The rows of a split's `label.csv`, each path resolved (see `read`)."""
+  label_file = split_folder / LABEL_CSV
+  return [Row(f"{label_file}:{line}", path_cell, label,
+              resolve(root, split_folder, path_cell, f"{label_file}:{line}"))
+          for line, path_cell, label in read(root, split_folder, bases)]
+
+
+def read(root: epath.Path, split_folder: epath.Path, bases: set[str]
          ) -> list[tuple[int, str, str]]:
   """(line, path cell, label cell) rows of a split's `label.csv`.
+
+  A `label.csv` that is a link to a file outside the tree is not read, as
+  a photo linked from outside is not: the listing counts it under
+  `links_outside_root`, and the split is labelled without it. Nothing of a
+  file outside the tree can then reach the dataset or an error message.
 
   The bytes are decoded here: a UTF-8 byte-order mark is dropped (it would
   otherwise become part of the first path), and bytes that are not UTF-8
   fail naming the line. The first row is dropped as a header when a cell of
   it is a column name such as `file` or `label` and its path names no file.
 
+  Args:
+    root: The dataset root.
+    split_folder: The split folder holding the `label.csv`.
+    bases: Resolved folders of the tree (`tree_walk.tree_bases`).
+
   Raises:
-    LabelCsvError: Naming file and line: not UTF-8, not CSV, or a row
-      without a label.
+    LabelCsvError: Naming file and line: not a regular file, not UTF-8,
+      not CSV, or a row without a label.
   """
   path = split_folder / LABEL_CSV
   if not path.exists():
     return []
+  if not tree_walk.is_inside(tree_walk.real_path(path), bases):
+    logging.warning("cats_dogs: %s links to a file outside the dataset root; "
+                    "not read, so its labels are not used.", path)
+    return []
+  if not tree_walk.is_regular_file(path):  # A folder, or a pipe.
+    raise LabelCsvError(f"{path}: not a regular file; label.csv must be a "
+                        "CSV file of `path,label` rows.")
   text = csv_text.decode_utf8(path.read_bytes(), str(path), LabelCsvError)
   rows = []
   first = True

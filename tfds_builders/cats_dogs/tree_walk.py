@@ -5,13 +5,15 @@ so a loop (`cats/up -> ..`) ends; a link whose target lies outside the
 dataset tree (the root, or a split folder that is itself a link) is skipped
 and counted, never read: it is treated like a `label.csv` path outside the
 root, except that the build goes on. Hidden files and folders (`.thumbs/`,
-`.cache/`) are skipped and counted like `.DS_Store`.
+`.cache/`) are skipped and counted like `.DS_Store`, and so are named pipes,
+sockets and devices.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 
 from etils import epath
 
@@ -24,6 +26,8 @@ HIDDEN_FOLDERS = "hidden_folders"
 LINKS_OUTSIDE_ROOT = "links_outside_root"
 LINKS_TO_LISTED = "links_to_listed_folders_or_files"
 BROKEN_LINKS = "broken_links"
+# Named pipes, sockets and devices: reading a pipe would wait forever.
+SPECIAL_FILES = "special_files"
 
 
 @dataclasses.dataclass
@@ -41,6 +45,18 @@ class Listing:
 def real_path(path: epath.Path) -> str:
   """The path with every symlink resolved."""
   return os.path.realpath(os.fspath(path))
+
+
+def is_regular_file(path: epath.Path) -> bool:
+  """Whether a path (links followed) is a regular file.
+
+  `epath`'s `is_file` is true of anything that is not a folder, named pipes
+  included, and reading a pipe waits forever.
+  """
+  try:
+    return stat.S_ISREG(os.stat(os.fspath(path)).st_mode)
+  except OSError:
+    return False
 
 
 def is_inside(real: str, bases: set[str]) -> bool:
@@ -95,6 +111,8 @@ def list_files(folder: epath.Path, bases: set[str]) -> Listing:
         skipped.append((SYSTEM_FILES, path))
       elif name.startswith("."):
         skipped.append((HIDDEN_FILES, path))
+      elif not entry.is_file():
+        skipped.append((SPECIAL_FILES, path))
       elif entry.path in listed_files:
         skipped.append((LINKS_TO_LISTED, path))
       else:
@@ -119,6 +137,8 @@ def list_files(folder: epath.Path, bases: set[str]) -> Listing:
         skipped.append((LINKS_TO_LISTED, path))
       else:
         visit(path, target)
+    elif not is_regular_file(epath.Path(target)):
+      skipped.append((SPECIAL_FILES, path))
     elif target in listed_files:
       skipped.append((LINKS_TO_LISTED, path))
     else:

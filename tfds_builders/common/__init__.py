@@ -12,7 +12,9 @@
                 wrapped titles, figures grown until nothing is cut
   files         files and folders written whole or not at all
   image_files   safe decoding of a user's image file: size limits, checks,
-                conversion to an upright RGB JPEG
+                conversion to an upright RGB JPEG or to the same pixels
+  image_modes   any Pillow mode to 8-bit RGB or gray (alpha on white,
+                high-depth scaled)
 
 Nothing here imports `asl_pipeline` or `trainers`; they import it. Only
 `example_ids` loads TensorFlow.

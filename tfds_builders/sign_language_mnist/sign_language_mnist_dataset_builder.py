@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core.utils.lazy_imports_utils import tensorflow as tf
 
+from tfds_builders import config_fields
 from tfds_builders.common import reuse_notice
 from tfds_builders.sign_language_mnist import csv_source
 
@@ -15,6 +16,7 @@ _TRAIN_FILE = "sign_mnist_train.csv"
 # Kaggle ships a test file; the course copy calls the same split "valid".
 _TEST_FILES = ("sign_mnist_test.csv", "sign_mnist_valid.csv")
 AUTO = "auto"
+_DATASET = "sign_language_mnist"
 
 
 class SignLanguageMnistConfig(tfds.core.BuilderConfig):
@@ -26,8 +28,17 @@ class SignLanguageMnistConfig(tfds.core.BuilderConfig):
   """
 
   def __init__(self, *, label_scheme: str, **kwargs):
+    """Checks every field, naming the one that is wrong.
+
+    Raises:
+      config_fields.ConfigError: A field holds a value it cannot take (a
+        config given as JSON may hold any).
+    """
     super().__init__(**kwargs)
-    self.label_scheme = label_scheme
+    name = config_fields.check_name(_DATASET, self.name)
+    self.label_scheme = config_fields.check_choice(
+        _DATASET, name, "label_scheme", label_scheme,
+        (AUTO, *csv_source.SCHEMES))
 
 
 def scheme_config(scheme: str) -> SignLanguageMnistConfig:
