@@ -14,7 +14,7 @@ def test_the_trainer_leaves_the_copies_out_and_says_how_many(planted, capsys):
   count = len(planted["images"]["train"])
   assert len(spec.exclude_ids) == 5
   out = capsys.readouterr().out
-  assert "leaving out 5 training examples" in out
+  assert f"leaving out 5 of the {count} training examples" in out
   assert f"train {count - 5} examples" in out
   assert spec.steps_per_epoch == (count - 5) // 4
   batch, _ = next(iter(spec.train(seed=0)))
