@@ -71,7 +71,7 @@ demo: install
 	$(PY) -m trainers.sample_images --data_dir=$(DEMO_DIR)/tfds \
 	    --dataset=cats_dogs --out=$(DEMO_DIR)/cats_dogs_images --count=4
 	$(PY) -m trainers.predict --workdir=$(DEMO_DIR)/cats_dogs \
-	    $(DEMO_DIR)/cats_dogs_images/*
+	    --explain=$(DEMO_DIR)/cats_dogs/explain $(DEMO_DIR)/cats_dogs_images/*
 	@echo "Demo finished: everything is in $(DEMO_DIR)/"
 	@echo "See the training runs in TensorBoard:"
 	@echo "  $(VENV)/bin/tensorboard --logdir $(DEMO_DIR)"

@@ -106,9 +106,14 @@ def hand_png(hand, tmp_path) -> pathlib.Path:
   return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def service_cluster():
-  """A tf.data service dispatcher and two workers in this process."""
+  """A tf.data service dispatcher and two workers in this process.
+
+  One per module: a job another module left running (a training run reads
+  an endless stream) must not share the workers with a test that counts
+  what one pass serves.
+  """
   import functools  # pylint: disable=g-import-not-at-top
   from asl_pipeline import service  # pylint: disable=g-import-not-at-top
   # A worker stops only at its next heartbeat (tens of seconds apart by

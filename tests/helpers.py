@@ -185,9 +185,9 @@ def check_finished_run(workdir, metrics, config) -> None:
   import json  # pylint: disable=g-import-not-at-top
   import keras  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
+  import asl_pipeline  # pylint: disable=g-import-not-at-top
   from trainers.command_line import config as config_lib  # pylint: disable=g-import-not-at-top
   from trainers.run_dir import export  # pylint: disable=g-import-not-at-top
-  import asl_pipeline  # pylint: disable=g-import-not-at-top
   workdir = pathlib.Path(workdir)
   assert json.loads((workdir / "metrics.json").read_text()) == metrics
   history = metrics["history"]

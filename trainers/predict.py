@@ -1,7 +1,7 @@
 r"""Letters for photos, from a trained model's export.
 
   python -m trainers.predict --workdir=WORKDIR photo.jpg hand.png \
-      [--top_k=3] [--json]
+      [--top_k=3] [--json] [--explain=DIR]
 
 Any PNG, JPEG, GIF or BMP works, color or grayscale, any size up to
 `image_files.MAX_PIXELS` pixels: the exported model converts it like the
@@ -11,6 +11,10 @@ own; the others are still answered, and the exit status is 1.
 
 `--workdir` (or `--model`) must be a run you trust: loading a SavedModel
 runs its graph, and a crafted one can read and write files.
+
+`--explain=DIR` also writes, for each photo, its class activation map
+(Grad-CAM of the predicted class at the last conv layer) over the photo at
+the photo's own size, from the run's `model.keras`.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ def define_flags(flag_values: flags.FlagValues) -> None:
                        lower_bound=1, flag_values=flag_values)
   flags.DEFINE_bool("json", False, "Print one JSON list instead of text "
                     "lines.", flag_values=flag_values)
+  flags.DEFINE_string("explain", None, "Directory for one class activation "
+                      "map overlay per photo (needs a run's model.keras).",
+                      flag_values=flag_values)
 
 
 def main(flag_values: flags.FlagValues, paths: list[str]) -> int:
@@ -50,6 +57,8 @@ def main(flag_values: flags.FlagValues, paths: list[str]) -> int:
     loaded, class_names = export.load_export(workdir_lib.find_export(run))
   results = [inference.predict_file(loaded, class_names, p,
                                     flag_values.top_k) for p in paths]
+  if flag_values.explain:
+    _explain(run, class_names, paths, flag_values.explain, results)
   if flag_values.json:
     print(json.dumps(results, indent=2))
   for r in results:
@@ -60,6 +69,25 @@ def main(flag_values: flags.FlagValues, paths: list[str]) -> int:
                           for p in r["predictions"])
       print(f"{r['path']}: {guesses}")
   return 1 if any("error" in r for r in results) else 0
+
+
+def _explain(run, class_names, paths, out_dir, results) -> None:
+  """Adds each drawn overlay's path to its result as "explanation"."""
+  # pylint: disable=g-import-not-at-top
+  from trainers.analysis import explain
+  from trainers.analysis import grad_cam
+  from trainers.run_dir import workdir as workdir_lib
+  # pylint: enable=g-import-not-at-top
+  with command.blame("workdir", run):
+    model = workdir_lib.load_model(run)
+  try:
+    written = explain.write_overlays(model, class_names, paths, out_dir)
+  except grad_cam.NoConvLayerError as e:
+    print(f"--explain: no class activation map: {e}", file=sys.stderr)
+    return
+  for r in results:
+    if r["path"] in written:
+      r["explanation"] = written[r["path"]]
 
 
 if __name__ == "__main__":

@@ -10,6 +10,10 @@ writes to DIR:
                              all-zero ("dead") maps marked
   curves.png                 loss and accuracy per epoch (metrics.json),
                              the best epoch marked
+  grad_cam_<class>.png       the image beside its class activation map
+                             (Grad-CAM) for the predicted class, or
+                             `--class=NAME`, at the last conv layer, or
+                             `--layer=NAME` (nested models' layers too)
 
 `--workdir` (or `--model`) must be a run you trust.
 """
@@ -38,14 +42,21 @@ def define_flags(flag_values: flags.FlagValues) -> None:
   command_flags.register_check(flag_values, "image", _existing_file)
   command_flags.define_out_dir(flag_values, "Directory for the PNGs.",
                                required=True)
+  flags.DEFINE_string("class", None, "Class whose activation map to draw; "
+                      "default: the predicted one.", flag_values=flag_values)
+  flags.DEFINE_string("layer", None, "Conv layer of the activation map; "
+                      "default: the last one.", flag_values=flag_values)
 
 
 def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   """Draws the pictures and prints the path of each."""
   command.no_arguments(args)
   # pylint: disable=g-import-not-at-top
+  from trainers.analysis import explain
+  from trainers.analysis import grad_cam
   from trainers.analysis import inference
   from trainers.analysis import introspection
+  from trainers.run_dir import workdir as workdir_lib
   # pylint: enable=g-import-not-at-top
   image = flag_values.image
   try:
@@ -53,9 +64,19 @@ def main(flag_values: flags.FlagValues, args: list[str]) -> None:
     inference.read_image(image)
   except inference.ImageReadError as e:
     raise command.UsageError(f"--image={e}") from None
-  for path in introspection.write_pictures(flag_values.workdir, image,
-                                           flag_values.out):
+  run = flag_values.workdir
+  for path in introspection.write_pictures(run, image, flag_values.out):
     print(path)
+  model = workdir_lib.load_model(run)
+  try:
+    print(explain.write_figure(model, explain.class_names(run), image,
+                               flag_values.out, flag_values["class"].value,
+                               flag_values.layer))
+  except grad_cam.NoConvLayerError as e:
+    print(f"no class activation map: {e}")
+  except ValueError as e:
+    flag = "class" if "no class" in str(e) else "layer"
+    raise command.UsageError(f"--{flag}: {e}") from None
 
 
 if __name__ == "__main__":

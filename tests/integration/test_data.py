@@ -13,7 +13,9 @@ def test_the_trainer_leaves_the_copies_out_and_says_how_many(planted, capsys):
   spec = data_lib.DataSpec.create(config.validate())
   count = len(planted["images"]["train"])
   assert len(spec.exclude_ids) == 5
-  assert f"leaving out 5 of the {count} training" in capsys.readouterr().out
+  out = capsys.readouterr().out
+  assert f"leaving out 5 of the {count} training examples" in out
+  assert f"train {count - 5} examples" in out
   assert spec.steps_per_epoch == (count - 5) // 4
   batch, _ = next(iter(spec.train(seed=0)))
   assert batch.shape[0] == 4

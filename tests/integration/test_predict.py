@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from PIL import Image
 
 from tests import helpers
 
@@ -25,3 +26,19 @@ def test_cli_answers_good_files_and_fails_on_bad_ones(trained_asl_workdir,
   assert all(len(a["predictions"]) == 2 for a in answers[:2])
   assert "error" in answers[2]
   assert f"{bad}: error:" in result.stderr
+
+
+def test_cli_explain_writes_one_overlay_per_photo_at_its_size(
+    trained_asl_workdir, hand, tmp_path):
+  big = np.kron(hand, np.ones((2, 3), np.uint8))  # 56 x 84, not square.
+  photos = [helpers.save_image(hand, tmp_path / "a.png"),
+            helpers.save_image(big, tmp_path / "b.png")]
+  out = tmp_path / "cams"
+  result = helpers.run_module("trainers.predict",
+                              f"--model={trained_asl_workdir}", "--json",
+                              f"--explain={out}", *photos)
+  assert result.returncode == 0, result.stderr[-2000:]
+  answers = json.loads(result.stdout)
+  sizes = [Image.open(a["explanation"]).size for a in answers]
+  assert sizes == [(28, 28), (84, 56)]
+  assert len(list(out.iterdir())) == 2

@@ -74,12 +74,12 @@ def test_lost_side_files_change_nothing_the_checkpoint_decides(
   assert json.loads((workdir / "config.json").read_text())["epochs"] == 2
 
 
+# Several fields per run: each run trains three times.
 @pytest.mark.parametrize("change", [
-    dict(augment="none"), dict(augment="pipeline"), dict(mode="eager"),
-    dict(steps_per_loop=1, learning_rate=1e-4), dict(precise_bn_batches=0),
-    dict(eval_batch_size=32, test_split=""),
-    dict(checkpoint_every_steps=3, summary_images=2),
-    dict(deterministic=False, early_stopping_patience=1),
+    dict(augment="none", mode="eager", steps_per_loop=1, learning_rate=1e-4),
+    dict(augment="pipeline", precise_bn_batches=0, eval_batch_size=32,
+         test_split="", checkpoint_every_steps=3, summary_images=2,
+         deterministic=False, early_stopping_patience=1),
 ])
 def test_every_changeable_field_changes_on_resume(asl_data_dir, tmp_path,
                                                   change):

@@ -15,7 +15,10 @@
                 conversion to an upright RGB JPEG or to the same pixels
   image_modes   any Pillow mode to 8-bit RGB or gray (alpha on white,
                 high-depth scaled)
+  reuse_notice  a warning when `tfds build` keeps an earlier build
+  shards        a prepared dataset's record files: checked whole, and
+                fingerprinted
 
 Nothing here imports `asl_pipeline` or `trainers`; they import it. Only
-`example_ids` loads TensorFlow.
+`example_ids` and `shards` load TensorFlow.
 """

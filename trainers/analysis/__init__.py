@@ -4,4 +4,6 @@
   inference      classifying image files with an export
   introspection  conv filters and feature maps of a model
   comparison     several runs side by side
+  grad_cam       class activation maps: where a model looked for a class
+  explain        the overlays of those maps on photos
 """

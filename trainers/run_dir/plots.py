@@ -315,6 +315,32 @@ def plot_confusion(matrix: np.ndarray, class_names: Sequence[str],
   return _save(_figure_confusion(matrix, class_names, title), path)
 
 
+def plot_grad_cam(image: np.ndarray, overlay: np.ndarray,
+                  path: str | pathlib.Path, title: str) -> pathlib.Path:
+  """An image beside its class activation map overlay.
+
+  Args:
+    image: [H, W, C] uint8, C 1 to 4.
+    overlay: [H, W, 3] uint8, the map over the image.
+    path: Output PNG.
+    title: The figure's title (class, probability, layer).
+
+  Returns:
+    The PNG path.
+  """
+  fig, axes = plt.subplots(1, 2, figsize=(7, 3.8), layout="constrained")
+  shown = image[..., 0] if image.shape[-1] < 3 else image[..., :3]
+  axes[0].imshow(shown, cmap="gray" if shown.ndim == 2 else None, vmin=0,
+                 vmax=255)
+  axes[0].set_title("image", fontsize=9)
+  axes[1].imshow(overlay)
+  axes[1].set_title("class activation map (red: most)", fontsize=9)
+  for ax in axes:
+    ax.axis("off")
+  fig.suptitle(title, fontsize=10)
+  return _save(fig, path)
+
+
 def _save(fig, path) -> pathlib.Path:
   """Writes `fig` whole (`files.atomic_path`) and closes it."""
   path = pathlib.Path(path)

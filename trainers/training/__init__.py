@@ -1,9 +1,13 @@
 """The training loop and everything it is made of.
 
   loop          `train_and_evaluate(config, workdir)`: the controller
-  actions       what runs at the loop's boundaries (checkpoints, summaries,
-                best weights and early stopping, health, the final test and
-                export)
+  actions       what runs at the loop's boundaries (summaries, best weights
+                and early stopping, health, precise BN, progress, the final
+                test and export)
+  checkpoints   saving, and resuming from the newest whole checkpoint on
+                disk; the run record each checkpoint holds
+  resume        whether a workdir's run may resume: its fixed flags and data
+  splits        which examples train, validate and test (`auto` splits)
   steps         the compiled train and eval steps and the multi-step loop
   metrics       running loss/accuracy sums and per-layer gradient norms
   state         what a checkpoint holds, the optimizer and the dtype policy
