@@ -154,10 +154,11 @@ RUN_FLAGS = dict(epochs=2, batch_size=16, steps_per_epoch=6,
 
 
 # A recipe mid-schedule (warm-up, then cosine), with weight decay, label
-# smoothing and clipping: a resumed run must get the same rate and updates.
+# smoothing, clipping and a moving average of the weights: a resumed run
+# must get the same rate, updates and average.
 RECIPE_FLAGS = dict(lr_schedule="cosine", warmup_epochs=0.5,
                     final_lr_fraction=0.1, weight_decay=1e-4,
-                    label_smoothing=0.1, clip_grad_norm=1.0)
+                    label_smoothing=0.1, clip_grad_norm=1.0, ema_decay=0.9)
 
 
 def _resume_config(data_dir, **overrides) -> config_lib.Config:

@@ -35,6 +35,8 @@ STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 LR_SCHEDULES = ("constant", "cosine")
 PROGRESS = ("auto", "bar", "epoch", "none")
 CLASS_WEIGHTS = ("none", "balanced")
+# What picks the best epoch and drives early stopping (`trainers.training.history`).
+BEST_METRICS = ("accuracy", "balanced_accuracy", "loss")
 # The options of the cats/dogs models (`trainers.models.photo_nets`), here
 # so that the trainer's flags offer them without loading Keras.
 FINETUNE_STRATEGIES = ("scratch", "full", "partial", "head")
@@ -146,8 +148,14 @@ class Config:
       None, "Train steps per epoch; unset means one pass over the train "
       "split.", lower=1, on_resume=FIXED)
   early_stopping_patience: int = _option(
-      0, "Epochs without a better validation accuracy before stopping; 0 "
-      "never stops early.", lower=0)
+      0, "Epochs without a better validation --best_metric before "
+      "stopping; 0 never stops early.", lower=0)
+  best_metric: str = _option(
+      "accuracy", "The validation metric that picks the best epoch (whose "
+      "weights are tested and exported) and drives early stopping: "
+      "`accuracy`, `balanced_accuracy` (the mean of the per-class recalls; "
+      "for imbalanced data) or `loss` (lowest). Fixed on resume: it decided "
+      "which weights were kept.", choices=BEST_METRICS, on_resume=FIXED)
   image_size: tuple[int, int] | None = _option(
       None, "Size to resize to; unset keeps the dataset's size.",
       on_resume=FIXED)
@@ -220,6 +228,12 @@ class Config:
   clip_grad_norm: float = _option(
       0.0, "Scale each step's gradients down to this global norm when "
       "larger; 0 never clips.")
+  ema_decay: float = _option(
+      0.0, "Keep an exponential moving average of the weights, updated after "
+      "every step with this decay (e.g. 0.99 for short runs, 0.999 for "
+      "long ones; below 1); validation, test, the best weights, precise BN "
+      "and the export use the average. 0 keeps none. Fixed on resume: the "
+      "checkpoint holds the average.", on_resume=FIXED)
   class_weight: str = _option(
       "none", "`balanced`: weight each example's training loss by "
       "total / (classes x its class's count), counted over the examples the "
@@ -268,8 +282,10 @@ class Config:
     check(not self.tpu or self.strategy == "tpu", "tpu",
           "only --strategy=tpu uses a TPU; add it or drop --tpu")
     for flag in ("warmup_epochs", "final_lr_fraction", "weight_decay",
-                 "label_smoothing", "clip_grad_norm"):
+                 "label_smoothing", "clip_grad_norm", "ema_decay"):
       check(getattr(self, flag) >= 0, flag, "must be at least 0")
+    check(self.ema_decay < 1, "ema_decay", "must be below 1 (0 keeps no "
+          "average)")
     if self.data_service:
       try:
         pipeline_options.parse_address(self.data_service)
@@ -322,6 +338,8 @@ class Config:
       both values; empty if the run can resume.
     """
     # Compared as JSON, the form config.json keeps (tuples become lists).
+    # `previous` comes from `from_json`: a field its run did not record yet
+    # holds the default, which is what that run did.
     old, new = (json.loads(c.to_json()) for c in (previous, self))
     return [f"--{f.name}: the run was trained with {old[f.name]!r}, this "
             f"command asks for {new[f.name]!r}"

@@ -139,12 +139,32 @@ class Summaries:
     with self.writers["train"].as_default():
       summaries.image("augmented_inputs", shown, step=epoch)
 
+  def learning_rates(self, schedule: Callable[[tf.Tensor], tf.Tensor],
+                     first_step: int, end_step: int) -> None:
+    """The rate of every update from `first_step` up to `end_step`.
+
+    Computed from the schedule (a function of the step) between compiled
+    calls, so the steps inside one call each get theirs. Tagged by the
+    global step, unlike the per-epoch scalars.
+
+    Args:
+      schedule: `trainers.training.schedules.Schedule`.
+      first_step: The global step before the first of the updates.
+      end_step: The global step after the last.
+    """
+    if not self.writers or end_step <= first_step:
+      return
+    rates = schedule(tf.range(first_step, end_step)).numpy()
+    with self.writers["train"].as_default():
+      for step, rate in enumerate(rates, start=first_step):
+        summaries.scalar("learning_rate/by_step", float(rate), step)
+
   def after_epoch(self, record: Mapping[str, Any]) -> None:
     epoch = record["epoch"]
     for split, writer in self.writers.items():
       prefix = "train" if split == "train" else "val"
       with writer.as_default():
-        for metric in ("loss", "accuracy"):
+        for metric in ("loss", "accuracy", "balanced_accuracy"):
           if f"{prefix}_{metric}" in record:
             summaries.scalar(metric, record[f"{prefix}_{metric}"], epoch)
         if split == "train":
@@ -157,21 +177,27 @@ class Summaries:
 class BestWeights:
   """Keeps the weights of the best validated epoch, for the final outputs."""
 
-  def __init__(self, model: keras.Model, out: pathlib.Path, enabled: bool):
+  def __init__(self, state: TrainState, out: pathlib.Path, enabled: bool,
+               metric: str = "accuracy"):
     """Prepares `out/best.weights.h5`.
 
     Args:
-      model: Whose weights are kept.
+      state: Whose model's (evaluated) weights are kept.
       out: Where this process writes.
       enabled: False (no validation split) keeps the last weights instead.
+      metric: `--best_metric`.
     """
-    self.model = model
+    self.state = state
+    self.model = state.model
     self.path = out / workdir_lib.BEST_WEIGHTS
     self.enabled = enabled
+    self.metric = metric
 
   def after_epoch(self, history: Sequence[Mapping[str, Any]]) -> None:
-    if self.enabled and history_lib.best(history) is history[-1]:
-      with files.atomic_path(self.path) as tmp:
+    if self.enabled and history_lib.best(history, self.metric) is history[-1]:
+      # The weights that were validated: the average under --ema_decay.
+      with self.state.evaluated_weights(), files.atomic_path(
+          self.path) as tmp:
         self.model.save_weights(str(tmp))
 
   def restore(self) -> bool:
@@ -184,17 +210,19 @@ class BestWeights:
 
 
 class EarlyStopping:
-  """Stops after `patience` epochs without a better validation accuracy."""
+  """Stops after `patience` epochs without a better validation metric."""
 
-  def __init__(self, patience: int):
+  def __init__(self, patience: int, metric: str = "accuracy"):
     self.patience = patience
+    self.metric = metric
 
   def should_stop(self, history: Sequence[Mapping[str, Any]]) -> bool:
-    return history_lib.patience_exhausted(history, self.patience)
+    return history_lib.patience_exhausted(history, self.patience,
+                                          self.metric)
 
   def message(self, epoch: int) -> str:
     return (f"Stopping early after epoch {epoch}: no better validation "
-            f"accuracy in {self.patience} epochs.")
+            f"{self.metric.replace('_', ' ')} in {self.patience} epochs.")
 
 
 def progress_mode(progress: str, stream=None) -> str:
@@ -222,7 +250,8 @@ class Progress:
   instead (as Keras's `verbose=2`).
   """
 
-  _METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+  _METRICS = ("loss", "accuracy", "val_loss", "val_accuracy",
+              "val_balanced_accuracy")
 
   def __init__(self, epoch: int, epochs: int, steps: int, mode: str = "bar"):
     self.epoch, self.epochs, self.steps = epoch, epochs, steps
@@ -237,27 +266,41 @@ class Progress:
       self.bar.update(done, values=list(values.items()))
 
   def end(self, record: Mapping[str, Any],
-          learning_rate: float | None = None) -> None:
+          learning_rate: float | None = None,
+          show_balanced: bool = False) -> None:
+    """Shows the epoch's final numbers.
+
+    Args:
+      record: The epoch's history record.
+      learning_rate: The rate at the epoch's end.
+      show_balanced: Show the validation balanced accuracy too.
+    """
     values = [(k, record[f"train_{k}"]) for k in ("loss", "accuracy")]
-    values += [(k, record[k]) for k in ("val_loss", "val_accuracy")
+    values += [(k, record[k]) for k in _validation_keys(show_balanced)
                if k in record]
     if self.bar is not None:
       self.bar.update(self.steps, values=values)
     elif self.mode == "epoch":
       print(epoch_line(self.epoch, self.epochs, self.steps, record,
-                       learning_rate), flush=True)
+                       learning_rate, show_balanced), flush=True)
+
+
+def _validation_keys(show_balanced: bool) -> tuple[str, ...]:
+  keys = ("val_loss", "val_accuracy")
+  return keys + ("val_balanced_accuracy",) if show_balanced else keys
 
 
 def epoch_line(epoch: int, epochs: int, steps: int,
                record: Mapping[str, Any],
-               learning_rate: float | None = None) -> str:
+               learning_rate: float | None = None,
+               show_balanced: bool = False) -> str:
   """One plain line for an epoch: steps, seconds, metrics, learning rate."""
   parts = [f"Epoch {epoch}/{epochs}", f"{steps} steps"]
   if "seconds" in record:
     parts.append(f"{record['seconds']:.1f}s")
   parts += [f"loss {record['train_loss']:.4f}",
             f"accuracy {record['train_accuracy']:.4f}"]
-  parts += [f"{k} {record[k]:.4f}" for k in ("val_loss", "val_accuracy")
+  parts += [f"{k} {record[k]:.4f}" for k in _validation_keys(show_balanced)
             if k in record]
   if learning_rate is not None:
     parts.append(f"lr {learning_rate:.3g}")
@@ -265,9 +308,11 @@ def epoch_line(epoch: int, epochs: int, steps: int,
 
 
 def write_metrics(out: pathlib.Path, history: History,
-                  test: Mapping[str, float] | None = None) -> dict[str, Any]:
+                  test: Mapping[str, float] | None = None,
+                  best_metric: str = "accuracy") -> dict[str, Any]:
   """Writes metrics.json (history, best epoch, test result) and returns it."""
-  metrics = {"history": history, "best": history_lib.best(history)}
+  metrics = {"history": history,
+             "best": history_lib.best(history, best_metric)}
   if test is not None:
     metrics["test"] = dict(test)
   files.write_json(out / workdir_lib.METRICS, metrics)
@@ -278,12 +323,13 @@ class FinalOutputs:
   """The end of a run: the best weights tested, saved, exported, plotted."""
 
   def __init__(self, state: TrainState, data: DataSpec, workdir: pathlib.Path,
-               out: pathlib.Path, chief: bool):
+               out: pathlib.Path, chief: bool, best_metric: str = "accuracy"):
     self.state = state
     self.data = data
     self.workdir = workdir
     self.out = out
     self.chief = chief
+    self.best_metric = best_metric
 
   def __call__(self, history: History,
                evaluate: Callable[[tf.data.Dataset], dict[str, float]]
@@ -297,17 +343,23 @@ class FinalOutputs:
     Returns:
       The contents of metrics.json.
     """
-    best = history_lib.best(history)
+    best = history_lib.best(history, self.best_metric)
     if best and "val_accuracy" in best:
-      print(f"Best epoch: {best['epoch']} (validation accuracy "
-            f"{best['val_accuracy']:.4f}, loss {best['val_loss']:.4f}); "
-            "the outputs below hold its weights.")
+      balanced = best.get("val_balanced_accuracy")
+      print(f"Best epoch by validation {self.best_metric.replace('_', ' ')}: "
+            f"{best['epoch']} (accuracy {best['val_accuracy']:.4f}"
+            + (f", balanced accuracy {balanced:.4f}" if balanced is not None
+               else "")
+            + f", loss {best['val_loss']:.4f}); the outputs below hold its "
+            "weights.")
     test = None
     if self.data.test_split:
       test = evaluate(self.data.test())
       print(f"Test ({self.data.test_split}): loss {test['loss']:.4f}, "
-            f"accuracy {test['accuracy']:.4f}")
-    metrics = write_metrics(self.out, history, test)
+            f"accuracy {test['accuracy']:.4f}"
+            + (f", balanced accuracy {test['balanced_accuracy']:.4f}"
+               if "balanced_accuracy" in test else ""))
+    metrics = write_metrics(self.out, history, test, self.best_metric)
     model = self.state.model
     with files.atomic_path(self.out / workdir_lib.MODEL) as tmp:
       model.save(str(tmp))
@@ -317,6 +369,7 @@ class FinalOutputs:
         previous=self.out / workdir_lib.OLD_EXPORT)
     if self.chief:
       if history:
-        plots.plot_curves(history, self.workdir / workdir_lib.CURVES)
+        plots.plot_curves(history, self.workdir / workdir_lib.CURVES,
+                          self.best_metric)
       workdir_lib.print_outputs(self.workdir)
     return metrics

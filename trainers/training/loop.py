@@ -149,17 +149,18 @@ class Controller:
                                  self.checkpoints)
     self.precise_bn = actions.PreciseBatchNorm(
         state, data, config.precise_bn_batches, self.strategy)
-    self.best_weights = actions.BestWeights(state.model, self.out,
-                                            bool(data.validation_split))
+    self.best_weights = actions.BestWeights(
+        state, self.out, bool(data.validation_split), config.best_metric)
     self.early_stopping = actions.EarlyStopping(
-        config.early_stopping_patience)
+        config.early_stopping_patience, config.best_metric)
     self.final_outputs = actions.FinalOutputs(state, data, workdir, self.out,
-                                              chief)
+                                              chief, config.best_metric)
     self.summaries = actions.Summaries(
         state, workdir / workdir_lib.LOGS, chief, config.summary_images,
         config.seed, self.strategy)
-    self.train_loop, self.evaluate = _compiled_steps(config, state, data,
-                                                     self.strategy)
+    self.schedule = schedules.from_config(config, data.steps_per_epoch)
+    self.train_loop, self.evaluate = _compiled_steps(
+        config, state, data, self.schedule, self.strategy)
 
   def run(self) -> dict[str, Any]:
     """Holds the workdir, then resumes or starts, trains, tests, exports."""
@@ -194,6 +195,7 @@ class Controller:
             print(self.early_stopping.message(epoch))
             break
     if not self.best_weights.restore():
+      self.state.keep_evaluated_weights()
       self.precise_bn()
     return self.final_outputs(history, self.evaluate)
 
@@ -215,7 +217,7 @@ class Controller:
     print(f"Resuming from {latest}: epoch {epoch} done"
           + (f", {in_epoch} steps into epoch {epoch + 1}." if in_epoch else
              "."))
-    schedule = schedules.from_config(self.config, self.data.steps_per_epoch)
+    schedule = self.schedule
     if schedule.kind != "constant":
       # --epochs may have changed: the rest of the decay spans the new run.
       print(f"{schedule.describe().capitalize()}; at step {step}: "
@@ -248,8 +250,11 @@ class Controller:
     record = self.state.run_record.numpy().decode()
     if record:
       # Only CHANGEABLE fields can differ (`resume.check_config`).
-      old, new = json.loads(record)["config"], json.loads(
-          self.config.to_json())
+      # Through `from_json`: a field the run did not record yet held its
+      # default.
+      old = json.loads(config_lib.Config.from_json(
+          json.dumps(json.loads(record)["config"])).to_json())
+      new = json.loads(self.config.to_json())
       changed = sorted(k for k in new if old.get(k) != new[k])
       if changed:
         print("Resuming with " + ", ".join(
@@ -276,6 +281,8 @@ class Controller:
               self.checkpoints.steps_to_next_save(state.global_step) or steps)
       call_started = time.perf_counter()
       images = self.train_loop(iterator, tf.constant(n, tf.int32))
+      self.summaries.learning_rates(self.schedule, state.global_step - n,
+                                    state.global_step)
       done += n
       if show_inputs:
         self.summaries.inputs(images, epoch)
@@ -293,11 +300,24 @@ class Controller:
               "grad_norms": state.grad_norms.result(),
               "seconds": round(time.perf_counter() - started, 3)}
     if self.data.validation_split:
-      self.precise_bn()
-      val = self.evaluate(self.data.validation())
-      record.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
-    progress.end(record, state.learning_rate)
+      with state.evaluated_weights():
+        self.precise_bn()
+        val = self.evaluate(self.data.validation())
+      record.update({f"val_{k}": v for k, v in val.items()})
+    progress.end(record, state.learning_rate,
+                 show_balanced=self._show_balanced_accuracy())
     return record
+
+  def _show_balanced_accuracy(self) -> bool:
+    """Whether the console shows the balanced accuracy too.
+
+    Always recorded; shown when it is the best metric or when it says
+    something accuracy does not (an evaluated split whose classes differ
+    in size by 1.5x or more).
+    """
+    return (self.config.best_metric == "balanced_accuracy"
+            or (bool(self.data.validation_split)
+                and self.state.eval_metrics.imbalance() >= 1.5))
 
   def _end_epoch(self, history: list[dict[str, Any]]) -> None:
     """Best weights, summaries, metrics.json, then the epoch's checkpoint."""
@@ -305,12 +325,13 @@ class Controller:
     self.summaries.after_epoch(history[-1])
     self.state.epoch.assign(history[-1]["epoch"])
     # Before the checkpoint: a kill between the two trains the epoch again.
-    actions.write_metrics(self.out, history)
+    actions.write_metrics(self.out, history,
+                          best_metric=self.config.best_metric)
     self.checkpoints.save()
 
 
 def _compiled_steps(config: config_lib.Config, state: state_lib.TrainState,
-                    data: data_lib.DataSpec,
+                    data: data_lib.DataSpec, schedule: schedules.Schedule,
                     strategy: tf.distribute.Strategy | None):
   """The multi-step train loop and the eval pass, compiled per `--mode`."""
   use_tf_function = config.mode == "function"
@@ -322,8 +343,9 @@ def _compiled_steps(config: config_lib.Config, state: state_lib.TrainState,
       augmenter=state.augmenter, jit_compile=config.jit_compile,
       first_bad_step=state.first_bad_step, step=state.step,
       strategy=strategy, grad_norms=state.grad_norms,
-      schedule=schedules.from_config(config, data.steps_per_epoch),
-      class_weights=class_weights_lib.from_config(config, data))
+      schedule=schedule,
+      class_weights=class_weights_lib.from_config(config, data),
+      weight_average=state.weight_average)
   train_loop = steps_lib.make_train_loop(train_step,
                                          use_tf_function=use_tf_function)
   evaluate = steps_lib.make_evaluate(
