@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from trainers.training import actions
+from trainers.training import progress as progress_lib
 
 RECORD = {"epoch": 2, "train_loss": 0.5, "train_accuracy": 0.75,
           "val_loss": 0.6, "val_accuracy": 0.7, "seconds": 1.25}
@@ -17,7 +17,7 @@ CONTROL = re.compile(r"[\x1b\r\b]")
 @pytest.mark.parametrize("mode", ["epoch", "auto"])
 def test_epoch_and_redirected_auto_write_one_plain_line(mode, capsys):
   # Under pytest, standard output is captured: not a terminal.
-  progress = actions.Progress(2, 5, 10, mode)
+  progress = progress_lib.Progress(2, 5, 10, mode)
   progress.update(3, {"loss": 0.9, "accuracy": 0.5})
   progress.end(RECORD, learning_rate=1e-3)
   out = capsys.readouterr().out
@@ -27,7 +27,7 @@ def test_epoch_and_redirected_auto_write_one_plain_line(mode, capsys):
 
 
 def test_none_writes_nothing(capsys):
-  progress = actions.Progress(1, 1, 4, "none")
+  progress = progress_lib.Progress(1, 1, 4, "none")
   progress.update(2, {"loss": 1.0})
   progress.end(RECORD)
   assert capsys.readouterr().out == ""
@@ -37,5 +37,5 @@ def test_auto_is_the_bar_on_a_terminal():
   class Terminal(io.StringIO):
     def isatty(self):
       return True
-  assert actions.progress_mode("auto", Terminal()) == "bar"
-  assert actions.progress_mode("auto", io.StringIO()) == "epoch"
+  assert progress_lib.progress_mode("auto", Terminal()) == "bar"
+  assert progress_lib.progress_mode("auto", io.StringIO()) == "epoch"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
+import tensorflow as tf
 
 from trainers.command_line import config as config_lib
 from trainers.training import schedules
@@ -53,3 +55,12 @@ def test_from_config_counts_warmup_and_total_steps():
 def test_recipe_options_refuse_bad_values(overrides, flag):
   with pytest.raises(config_lib.ConfigError, match=flag):
     config_lib.Config(**overrides).validate()
+
+
+def test_a_vector_of_steps_gets_each_its_rate():
+  for kind in ("constant", "cosine"):
+    schedule = schedules.Schedule(peak=0.1, kind=kind, total_steps=10,
+                                  warmup_steps=2)
+    rates = schedule(tf.range(10)).numpy()
+    np.testing.assert_allclose(
+        rates, [float(schedule(step)) for step in range(10)], rtol=1e-6)

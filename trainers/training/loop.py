@@ -52,6 +52,7 @@ from trainers.training import class_weights as class_weights_lib
 from trainers.training import data as data_lib
 from trainers.training import distribute
 from trainers.training import losses
+from trainers.training import progress as progress_lib
 from trainers.training import resume
 from trainers.training import schedules
 from trainers.training import state as state_lib
@@ -266,7 +267,7 @@ class Controller:
                    show_inputs: bool) -> dict[str, Any]:
     """Runs the epoch's remaining steps, then validates."""
     state, steps = self.state, self.data.steps_per_epoch
-    progress = actions.Progress(epoch, self.config.epochs, steps,
+    progress = progress_lib.Progress(epoch, self.config.epochs, steps,
                                 self.config.progress)
     done = state.global_step - (epoch - 1) * steps
     if done == 0:

@@ -36,14 +36,16 @@ class Schedule:
     """The rate for the update that `step` (steps done before it) makes.
 
     Args:
-      step: Train steps taken before this update (a scalar tensor or int).
+      step: Train steps taken before this update (a scalar tensor or int),
+        or a vector of them.
 
     Returns:
-      A float32 scalar.
+      float32 rates of `step`'s shape.
     """
     step = tf.cast(step, tf.float32)
     peak = tf.constant(self.peak, tf.float32)
-    rate = peak
+    # Elementwise: a vector of steps gives their rates (for summaries).
+    rate = peak * tf.ones_like(step)
     if self.kind == "cosine":
       decay_steps = float(max(1, self.total_steps - self.warmup_steps))
       progress = tf.clip_by_value(
