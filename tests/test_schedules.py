@@ -51,6 +51,9 @@ def test_from_config_counts_warmup_and_total_steps():
     (dict(clip_grad_norm=-1.0), "--clip_grad_norm"),
     (dict(progress="verbose"), "--progress"),
     (dict(class_weight="inverse"), "--class_weight"),
+    (dict(ema_decay=1.0), "--ema_decay"),
+    (dict(ema_decay=-0.5), "--ema_decay"),
+    (dict(best_metric="f1"), "--best_metric"),
 ])
 def test_recipe_options_refuse_bad_values(overrides, flag):
   with pytest.raises(config_lib.ConfigError, match=flag):

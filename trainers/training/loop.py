@@ -223,27 +223,8 @@ class Controller:
       # --epochs may have changed: the rest of the decay spans the new run.
       print(f"{schedule.describe().capitalize()}; at step {step}: "
             f"{float(schedule(step)):.3g}.")
-    record = self.state.run_record.numpy().decode()
-    path = self.workdir / workdir_lib.METRICS
-    try:
-      from_file = json.loads(path.read_text()).get("history", [])
-    except (OSError, ValueError):
-      from_file = None
-    if record:
-      history = json.loads(record)["history"]
-      if from_file is None:
-        print(f"{path} is missing or damaged; it is written again from the "
-              "checkpoint's record of the run.")
-    elif from_file is not None:
-      # A checkpoint from before the record: metrics.json is written before
-      # the checkpoint, so it may hold an epoch whose checkpoint never
-      # landed; that epoch is trained again.
-      history = from_file
-    else:
-      raise config_lib.ConfigError(
-          f"{path} is missing or damaged and {latest} does not record the "
-          "run's history; the run cannot be resumed. Use another --workdir.")
-    return [h for h in history if h["epoch"] <= epoch]
+    return resume.restored_history(self.state.run_record.numpy().decode(),
+                                   self.workdir, latest, epoch)
 
   def _record_config(self) -> None:
     """Writes config.json, saying which changeable flags a resume changed."""
