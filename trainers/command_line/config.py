@@ -35,7 +35,8 @@ STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 LR_SCHEDULES = ("constant", "cosine")
 PROGRESS = ("auto", "bar", "epoch", "none")
 CLASS_WEIGHTS = ("none", "balanced")
-# What picks the best epoch and drives early stopping (`trainers.training.history`).
+# What picks the best epoch and drives early stopping
+# (`trainers.training.history`).
 BEST_METRICS = ("accuracy", "balanced_accuracy", "loss")
 # The options of the cats/dogs models (`trainers.models.photo_nets`), here
 # so that the trainer's flags offer them without loading Keras.

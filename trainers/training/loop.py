@@ -249,7 +249,7 @@ class Controller:
     """Runs the epoch's remaining steps, then validates."""
     state, steps = self.state, self.data.steps_per_epoch
     progress = progress_lib.Progress(epoch, self.config.epochs, steps,
-                                self.config.progress)
+                                     self.config.progress)
     done = state.global_step - (epoch - 1) * steps
     if done == 0:
       # A resumed run keeps the sums of the steps it already took.
