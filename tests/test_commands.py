@@ -15,6 +15,8 @@ from tfds_builders.common import command
 USAGE_ERRORS = [
     ("trainers.asl", ["--epochs=0", "--workdir=TMP/run"],
      "flag --epochs=0:", "run"),
+    ("trainers.asl", ["--ema_decay=1", "--workdir=TMP/run"],
+     "--ema_decay=1.0 is invalid: must be below 1", "run"),
     ("trainers.cats_dogs", ["--finetune=most", "--workdir=TMP/run"],
      "flag --finetune=most:", "run"),
     ("trainers.predict", ["--workdir=TMP/none", "photo.png"],

@@ -153,6 +153,14 @@ RUN_FLAGS = dict(epochs=2, batch_size=16, steps_per_epoch=6,
                  augment="device", steps_per_loop=2)
 
 
+# A recipe mid-schedule (warm-up, then cosine), with weight decay, label
+# smoothing, clipping and a moving average of the weights: a resumed run
+# must get the same rate, updates and average.
+RECIPE_FLAGS = dict(lr_schedule="cosine", warmup_epochs=0.5,
+                    final_lr_fraction=0.1, weight_decay=1e-4,
+                    label_smoothing=0.1, clip_grad_norm=1.0, ema_decay=0.9)
+
+
 def _resume_config(data_dir, **overrides) -> config_lib.Config:
   return config_lib.Config(data_dir=data_dir, **{**RUN_FLAGS, **overrides})
 
@@ -187,18 +195,20 @@ def _history(workdir):
 def test_a_run_killed_at_a_random_step_resumes_bit_identically(
     asl_data_dir, tmp_path):
   straight = tmp_path / "straight"
-  loop.train_and_evaluate(_resume_config(asl_data_dir), straight)
+  loop.train_and_evaluate(_resume_config(asl_data_dir, **RECIPE_FLAGS),
+                          straight)
 
   killed = tmp_path / "killed"
   # A random checkpointed step strictly inside an epoch (6 steps each).
   step = random.choice([2, 4, 8, 10])
-  process = _start_trainer(asl_data_dir, killed)
+  process = _start_trainer(asl_data_dir, killed, **RECIPE_FLAGS)
   _wait_for_checkpoint(process, killed, step)
   process.kill()  # SIGKILL: no handler runs, nothing is flushed.
   process.communicate()
   stopped_at = helpers.latest_checkpoint_step(killed)
   assert stopped_at < 12, "the run finished before it was killed"
-  loop.train_and_evaluate(_resume_config(asl_data_dir), killed)
+  loop.train_and_evaluate(_resume_config(asl_data_dir, **RECIPE_FLAGS),
+                          killed)
 
   for a, b in zip(_weights(straight), _weights(killed)):
     np.testing.assert_array_equal(a, b)
@@ -210,8 +220,10 @@ def test_sigterm_saves_the_current_step_and_a_rerun_continues(asl_data_dir,
                                                               tmp_path):
   workdir = tmp_path / "run"
   # Checkpoints only at epoch ends, so the one SIGTERM writes is its own.
+  # The bar's "Epoch 1/1" header marks the epoch's start.
   process = _start_trainer(asl_data_dir, workdir, checkpoint_every_steps=0,
-                           steps_per_epoch=100, epochs=1, steps_per_loop=1)
+                           steps_per_epoch=100, epochs=1, steps_per_loop=1,
+                           progress="bar")
   for line in process.stdout:
     if line.startswith("Epoch 1/1"):
       break
@@ -229,6 +241,19 @@ def test_sigterm_saves_the_current_step_and_a_rerun_continues(asl_data_dir,
   metrics = loop.train_and_evaluate(config, workdir)
   assert helpers.latest_checkpoint_step(workdir) == 100  # Not restarted.
   assert [h["epoch"] for h in metrics["history"]] == [1]
+
+
+def test_balanced_classes_and_epoch_lines(asl_data_dir, tmp_path, capsys):
+  config = _resume_config(asl_data_dir, epochs=2, steps_per_epoch=2,
+                          checkpoint_every_steps=0, deterministic=False,
+                          class_weight="balanced", progress="epoch",
+                          lr_schedule="cosine")
+  loop.train_and_evaluate(config, tmp_path / "run")
+  out = capsys.readouterr().out
+  assert "Class weights (balanced): " in out
+  lines = [l for l in out.splitlines() if l.startswith("Epoch ")]
+  assert [l.split(" - ")[0] for l in lines] == ["Epoch 1/2", "Epoch 2/2"]
+  assert not any(c in out for c in "\x1b\r\b")
 
 
 def test_resuming_with_changed_flags(asl_data_dir, tmp_path, capsys):
