@@ -54,6 +54,9 @@ def test_from_config_counts_warmup_and_total_steps():
     (dict(ema_decay=1.0), "--ema_decay"),
     (dict(ema_decay=-0.5), "--ema_decay"),
     (dict(best_metric="f1"), "--best_metric"),
+    (dict(plateau_factor=1.0), "--plateau_factor"),
+    (dict(plateau_factor=0.0), "--plateau_factor"),
+    (dict(plateau_patience=0), "--plateau_patience"),
 ])
 def test_recipe_options_refuse_bad_values(overrides, flag):
   with pytest.raises(config_lib.ConfigError, match=flag):
@@ -67,3 +70,41 @@ def test_a_vector_of_steps_gets_each_its_rate():
     rates = schedule(tf.range(10)).numpy()
     np.testing.assert_allclose(
         rates, [float(schedule(step)) for step in range(10)], rtol=1e-6)
+
+
+@pytest.mark.parametrize("losses, patience", [
+    ([1.0, 0.9, 0.9, 0.9, 0.95, 0.8, 0.85, 0.85, 0.85], 2),
+    ([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], 3),
+    ([1.0, 0.99995, 0.9999, 0.5, 0.6, 0.7], 1),
+])
+def test_plateau_cuts_as_keras_reduce_lr_on_plateau(losses, patience):
+  import keras  # pylint: disable=g-import-not-at-top
+  model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+  model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss="mse")
+  callback = keras.callbacks.ReduceLROnPlateau(
+      monitor="val_loss", factor=0.5, patience=patience, min_delta=1e-4)
+  callback.set_model(model)
+  callback.on_train_begin()
+  history = []
+  for epoch, loss in enumerate(losses, start=1):
+    callback.on_epoch_end(epoch - 1, {"val_loss": loss})
+    history.append({"epoch": epoch, "val_loss": loss})
+    keras_rate = float(model.optimizer.learning_rate)
+    assert 0.5 ** schedules.plateau_cuts(history, patience) == keras_rate
+
+
+def test_plateau_scales_the_rate_by_the_cuts_in_the_history():
+  schedule = schedules.Schedule(peak=0.1, kind="plateau", warmup_steps=2,
+                                plateau_patience=1, plateau_factor=0.1)
+  assert schedule.follow([{"epoch": 1, "val_loss": 1.0}]) is None
+  assert float(schedule(10)) == pytest.approx(0.1)
+  message = schedule.follow([{"epoch": 1, "val_loss": 1.0},
+                             {"epoch": 2, "val_loss": 1.0}])
+  assert "learning rate is now 0.01" in message
+  assert float(schedule(10)) == pytest.approx(0.01)
+  assert float(schedule(0)) == pytest.approx(0.1 / 2 * 0.1)  # Warm-up too.
+
+
+def test_plateau_needs_a_validation_split():
+  with pytest.raises(config_lib.ConfigError, match="--lr_schedule"):
+    config_lib.Config(lr_schedule="plateau", validation_split="").validate()

@@ -298,3 +298,25 @@ def test_training_through_the_service_runs(asl_data_dir, service_cluster,
   assert config_lib.Config.from_json(
       (tmp_path / "config.json").read_text()).data_service == (
           service_cluster.address)
+
+
+def test_plateau_cuts_the_rate_and_a_resumed_run_keeps_the_cuts(
+    asl_data_dir, tmp_path, capsys):
+  # A rate so low that the validation loss never drops by 1e-4: every
+  # validated epoch after the first is one without a lower loss.
+  config = _resume_config(asl_data_dir, epochs=3, steps_per_epoch=2,
+                          learning_rate=1e-9, lr_schedule="plateau",
+                          plateau_patience=1, plateau_factor=0.5,
+                          checkpoint_every_steps=0, deterministic=False,
+                          progress="epoch")
+  workdir = tmp_path / "run"
+  loop.train_and_evaluate(config, workdir)
+  assert "the learning rate is now 5e-10 (1 cut of x0.5)" in (
+      capsys.readouterr().out)
+  loop.train_and_evaluate(dataclasses.replace(config, epochs=4), workdir)
+  rates = helpers.summaries(workdir / "logs" / "train")[
+      "learning_rate/by_step"]
+  # Epoch 3 (steps 4, 5) after one cut; epoch 4, resumed, after two.
+  np.testing.assert_allclose([rates[s] for s in range(8)],
+                             [1e-9] * 4 + [5e-10] * 2 + [2.5e-10] * 2,
+                             rtol=1e-5)

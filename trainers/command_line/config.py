@@ -32,7 +32,7 @@ AUGMENTS = pipeline_options.AUGMENT_MODES
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 # tf.distribute strategies (`trainers.training.distribute.make_strategy`).
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
-LR_SCHEDULES = ("constant", "cosine")
+LR_SCHEDULES = ("constant", "cosine", "plateau")
 PROGRESS = ("auto", "bar", "epoch", "none")
 CLASS_WEIGHTS = ("none", "balanced")
 # What picks the best epoch and drives early stopping
@@ -211,11 +211,19 @@ class Config:
       "constant", "Learning-rate schedule, a function of the global step (a "
       "resumed run continues it exactly): `constant` at --learning_rate, or "
       "`cosine` from it down to --final_lr_fraction of it at the last step "
-      "of --epochs (more --epochs on resume stretch the remaining decay).",
-      choices=LR_SCHEDULES)
+      "of --epochs (more --epochs on resume stretch the remaining decay), "
+      "or `plateau`: times --plateau_factor after every --plateau_patience "
+      "epochs without a lower validation loss (as Keras's "
+      "ReduceLROnPlateau).", choices=LR_SCHEDULES)
   warmup_epochs: float = _option(
       0.0, "Epochs (fractions allowed) of linear warm-up to --learning_rate "
       "before the schedule.")
+  plateau_patience: int = _option(
+      3, "--lr_schedule=plateau: validated epochs without a lower loss "
+      "before each cut.", lower=1)
+  plateau_factor: float = _option(
+      0.5, "--lr_schedule=plateau: what each cut multiplies the rate by "
+      "(between 0 and 1).", lower=0.0)
   final_lr_fraction: float = _option(
       0.0, "--lr_schedule=cosine: the last rate, as a fraction of "
       "--learning_rate (0 to 1).", upper=1.0)
@@ -287,6 +295,10 @@ class Config:
       check(getattr(self, flag) >= 0, flag, "must be at least 0")
     check(self.ema_decay < 1, "ema_decay", "must be below 1 (0 keeps no "
           "average)")
+    check(self.plateau_factor < 1, "plateau_factor", "must be below 1")
+    check(self.lr_schedule != "plateau" or bool(self.validation_split),
+          "lr_schedule", "`plateau` follows the validation loss; give a "
+          "--validation_split")
     if self.data_service:
       try:
         pipeline_options.parse_address(self.data_service)

@@ -187,6 +187,9 @@ class Controller:
       # of them is left to the cluster manager.
       with stop_signals.catch(config.strategy != "multi_worker") as stop:
         for epoch in range(start, config.epochs + 1):
+          cut = self.schedule.follow(history)
+          if cut:
+            print(cut)
           record = self._train_epoch(epoch, iterator, stop,
                                      show_inputs=epoch == start)
           self.health.after_epoch(record)
@@ -218,13 +221,15 @@ class Controller:
     print(f"Resuming from {latest}: epoch {epoch} done"
           + (f", {in_epoch} steps into epoch {epoch + 1}." if in_epoch else
              "."))
+    history = resume.restored_history(self.state.run_record.numpy().decode(),
+                                      self.workdir, latest, epoch)
     schedule = self.schedule
+    schedule.follow(history)  # The plateau cuts made so far.
     if schedule.kind != "constant":
       # --epochs may have changed: the rest of the decay spans the new run.
       print(f"{schedule.describe().capitalize()}; at step {step}: "
             f"{float(schedule(step)):.3g}.")
-    return resume.restored_history(self.state.run_record.numpy().decode(),
-                                   self.workdir, latest, epoch)
+    return history
 
   def _record_config(self) -> None:
     """Writes config.json, saying which changeable flags a resume changed."""
