@@ -18,9 +18,12 @@ Quantization (`QUANTIZATIONS`):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+import contextlib
+import os
 import pathlib
 import re
+import sys
 import tempfile
 
 import keras
@@ -99,12 +102,38 @@ def convert(model: keras.Model, quantize: str = "none",
     converter = tf.lite.TFLiteConverter.from_saved_model(
         saved_model, signature_keys=[_ENDPOINT])
     _configure(converter, quantize, representative)
+    with _captured_stderr() as diagnostics:
+      try:
+        return converter.convert()
+      except Exception as e:  # pylint: disable=broad-except
+        # The converter raises several types (ConverterError, ValueError,
+        # RuntimeError); it or its C++ diagnostics name the failing op.
+        error = e
+    raise ConversionError(describe_failure(
+        model, f"{error}\n{''.join(diagnostics)}")) from error
+
+
+@contextlib.contextmanager
+def _captured_stderr() -> Iterator[list[str]]:
+  """Keeps the converter's C++ diagnostics off the console.
+
+  They are many lines per failure (MLIR locations, op dumps): the command
+  says one, built from them. Yields a list that holds, after the block,
+  what was written.
+  """
+  written = []
+  sys.stderr.flush()
+  saved = os.dup(2)
+  with tempfile.TemporaryFile() as captured:
+    os.dup2(captured.fileno(), 2)
     try:
-      return converter.convert()
-    except Exception as e:  # pylint: disable=broad-except
-      # The converter raises several types (ConverterError, ValueError,
-      # RuntimeError); each names the failing op in its text.
-      raise ConversionError(describe_failure(model, e)) from e
+      yield written
+    finally:
+      sys.stderr.flush()
+      os.dup2(saved, 2)
+      os.close(saved)
+      captured.seek(0)
+      written.append(captured.read().decode("utf-8", "replace"))
 
 
 def _configure(converter, quantize: str,
@@ -132,21 +161,32 @@ def _configure(converter, quantize: str,
     converter.inference_output_type = tf.float32
 
 
-def describe_failure(model: keras.Model, error: BaseException) -> str:
-  """One line naming the layer (and op) the converter could not take."""
+def describe_failure(model: keras.Model, error: BaseException | str) -> str:
+  """One line naming the layer (and op) the converter could not take.
+
+  Args:
+    model: The model converted.
+    error: The converter's exception, or its text with the diagnostics.
+  """
   text = str(error)
   ops = re.findall(r"'(tf\.\w+)' op", text) or re.findall(
-      r"\b(tf\.\w+)\b", text)
+      r"\b(tf\.[A-Z]\w+)\b", text)
+  # Op locations carry the layer's name scope: "model_1/layer_1/Op".
   layer = next((name for name in _layer_names(model)
                 if re.search(rf"(^|[/\"'\s]){re.escape(name)}(_\d+)?/",
                              text)), None)
   where = f"layer {layer!r}" if layer else "a layer"
   op = f" (op {ops[0]})" if ops else ""
-  detail = next((line.strip() for line in text.splitlines()
-                 if "error:" in line), "")
-  detail = detail.split("error:", 1)[-1].strip()
+  # "error: loc(<where>): <reason>": the reason, without the location.
+  reasons = [re.sub(r"^loc\(.*?\)+:\s*", "",
+                    line.rsplit("error: ", 1)[-1].strip())
+             for line in text.splitlines() if "error: " in line]
+  reasons = [r for r in reasons if r and not r.startswith("failed while")]
+  # Else the exception's own first line.
+  reasons = reasons or [line.strip() for line in text.splitlines()
+                        if line.strip()][:1]
   return (f"LiteRT cannot convert {where} of model {model.name!r}{op}"
-          + (f": {detail[:200]}" if detail else ""))
+          + (f": {reasons[0][:200]}" if reasons else ""))
 
 
 def _layer_names(model: keras.Model) -> list[str]:
@@ -179,6 +219,24 @@ def representative_images(batches: tf.data.Dataset, num_batches: int
 
   uint8 = batches.map(to_uint8).take(num_batches)
   return lambda: uint8.as_numpy_iterator()
+
+
+def training_images(config, num_batches: int) -> Representative:
+  """Calibration images: un-augmented batches of a run's training split.
+
+  The batches precise BatchNorm draws (`DataSpec.batchnorm_batches`): the
+  run's own training examples (those it held out for validation left out),
+  at its batch size and image size, shuffled by its seed, as uint8.
+
+  Args:
+    config: The run's `Config` (its `data_dir` may be changed first).
+    num_batches: Batches one calibration pass reads.
+  """
+  # Imported here: converting without calibration needs no dataset.
+  from trainers.training import data as data_lib  # pylint: disable=g-import-not-at-top
+  spec = data_lib.DataSpec.create(config, announce=False)
+  return representative_images(spec.batchnorm_batches(num_batches),
+                               num_batches)
 
 
 def write(workdir: workdir_lib.PathLike, model_bytes: bytes,

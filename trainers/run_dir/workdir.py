@@ -12,6 +12,7 @@ A workdir holds:
   export/          SavedModel taking any photo (see `trainers.run_dir.export`)
   litert/          `trainers.export`'s LiteRT models, model_<quantize>.tflite,
                    and their class names, labels.txt
+  onnx/            `trainers.export --format=onnx`: model.onnx, labels.txt
   curves.png       loss and accuracy per epoch
   confusion_<split>.png  `trainers.evaluate`'s confusion matrix of a split
   scores_<split>.json    and its per-class precision, recall and F1
@@ -52,6 +53,8 @@ OLD_EXPORT = "export.old"
 LITERT = "litert"
 LITERT_MODEL = "model_{quantize}.tflite"
 LITERT_SUFFIX = ".tflite"
+ONNX = "onnx"
+ONNX_MODEL = "model.onnx"
 
 PathLike = str | os.PathLike
 
@@ -85,6 +88,11 @@ def litert_model(workdir: PathLike, quantize: str) -> pathlib.Path:
   """Where `trainers.export` writes a run's LiteRT model of `quantize`."""
   return pathlib.Path(workdir) / LITERT / LITERT_MODEL.format(
       quantize=quantize)
+
+
+def onnx_model(workdir: PathLike) -> pathlib.Path:
+  """Where `trainers.export --format=onnx` writes a run's ONNX model."""
+  return pathlib.Path(workdir) / ONNX / ONNX_MODEL
 
 
 def is_litert_file(path: PathLike) -> bool:
