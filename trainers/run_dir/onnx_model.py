@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import contextlib
 import io
 import pathlib
+import warnings
 
 import keras
 import tensorflow as tf
@@ -61,8 +62,11 @@ def write(workdir: workdir_lib.PathLike, model: keras.Model,
   path.parent.mkdir(parents=True, exist_ok=True)
   try:
     with files.atomic_path(path) as tmp:
-      # tf2onnx prints its progress on stdout whatever it is told.
-      with contextlib.redirect_stdout(io.StringIO()):
+      # tf2onnx prints its progress on stdout whatever it is told, and
+      # Keras's patch of it warns about NumPy's future.
+      with contextlib.redirect_stdout(io.StringIO()), \
+          warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
         wrapped.export(str(tmp), format="onnx", verbose=False,
                        input_signature=[spec])
   except BaseException:
