@@ -34,8 +34,10 @@ _ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 def _command(*args: str) -> None:
   """Runs `python -m ARGS` from this checkout; its output is not shown."""
-  subprocess.run([sys.executable, "-m", *args], cwd=_ROOT, check=True,
-                 capture_output=True)
+  done = subprocess.run([sys.executable, "-m", *args], cwd=_ROOT,
+                        capture_output=True, text=True, check=False)
+  if done.returncode:
+    raise RuntimeError(f"{' '.join(args)}: {done.stderr.strip()[-500:]}")
 
 
 def _prepare(workdir: pathlib.Path, quick: bool) -> dict[str, pathlib.Path]:
@@ -55,10 +57,9 @@ def _prepare(workdir: pathlib.Path, quick: bool) -> dict[str, pathlib.Path]:
           "cats_dogs simple_cnn": workdir / "cats_dogs"}
   epochs = ["--epochs=3"] if quick else []
   _command("trainers.asl", "--flagfile=asl_demo", f"--data_dir={data_dir}",
-           f"--workdir={runs['asl dli_cnn']}", "--progress=none", *epochs)
+           f"--workdir={runs['asl dli_cnn']}", *epochs)
   _command("trainers.cats_dogs", "--flagfile=cats_dogs_demo",
-           f"--data_dir={data_dir}", "--progress=none",
-           f"--workdir={runs['cats_dogs simple_cnn']}", *epochs)
+           f"--data_dir={data_dir}", f"--workdir={runs['cats_dogs simple_cnn']}", *epochs)
   for run in runs.values():
     for quantize in QUANTIZATIONS:
       _command("trainers.export", f"--workdir={run}", "--format=litert",

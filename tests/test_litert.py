@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 
 import keras
 import numpy as np
@@ -297,3 +298,26 @@ def test_the_command_knows_every_quantization_without_tensorflow():
   assert export_command.QUANTIZATIONS == litert.QUANTIZATIONS
   assert workdir_lib.litert_model("R", "int8").as_posix() == (
       "R/litert/model_int8.tflite")
+
+
+def test_onnx_takes_uint8_and_agrees_with_the_savedmodel(run, test_images,
+                                                         capsys):
+  pytest.importorskip("tf2onnx")
+  runtime = pytest.importorskip("onnxruntime")
+  assert _execute(export_command, f"--workdir={run}", "--format=onnx") == 0
+  assert "model.onnx" in capsys.readouterr().out
+  session = runtime.InferenceSession(str(run / "onnx" / "model.onnx"))
+  got = session.run(None, {session.get_inputs()[0].name: test_images})[0]
+  np.testing.assert_allclose(got, _savedmodel_probabilities(run, test_images),
+                             atol=1e-4)
+  assert export.read_labels(run / "onnx" / "labels.txt") == list(
+      helpers.LETTERS)
+
+
+def test_onnx_without_tf2onnx_is_a_usage_error(finished_run, monkeypatch,
+                                               capsys):
+  monkeypatch.setitem(sys.modules, "tf2onnx", None)  # As if absent.
+  assert _execute(export_command, f"--workdir={finished_run}",
+                  "--format=onnx") == 2
+  assert "pip install tf2onnx onnx" in capsys.readouterr().err
+  assert not (finished_run / "onnx").exists()
