@@ -57,6 +57,9 @@ def main(flag_values: flags.FlagValues, paths: list[str]) -> int:
   from trainers.analysis import inference
   # pylint: enable=g-import-not-at-top
   run = flag_values.workdir
+  if flag_values.explain and run.endswith(".tflite"):
+    raise command.UsageError("--explain: needs a run's model.keras; "
+                             f"--workdir={run} is a LiteRT model")
   with command.blame("workdir", run):
     backend = backends.load(run)
   results = [inference.predict_file(backend, p, flag_values.top_k)

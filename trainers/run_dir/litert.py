@@ -175,7 +175,7 @@ def describe_failure(model: keras.Model, error: BaseException | str) -> str:
   layer = next((name for name in _layer_names(model)
                 if re.search(rf"(^|[/\"'\s]){re.escape(name)}(_\d+)?/",
                              text)), None)
-  where = f"layer {layer!r}" if layer else "a layer"
+  where = f"layer {layer!r} of model" if layer else "model"
   op = f" (op {ops[0]})" if ops else ""
   # "error: loc(<where>): <reason>": the reason, without the location.
   reasons = [re.sub(r"^loc\(.*?\)+:\s*", "",
@@ -185,7 +185,7 @@ def describe_failure(model: keras.Model, error: BaseException | str) -> str:
   # Else the exception's own first line.
   reasons = reasons or [line.strip() for line in text.splitlines()
                         if line.strip()][:1]
-  return (f"LiteRT cannot convert {where} of model {model.name!r}{op}"
+  return (f"LiteRT cannot convert {where} {model.name!r}{op}"
           + (f": {reasons[0][:200]}" if reasons else ""))
 
 
