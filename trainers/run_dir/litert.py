@@ -123,7 +123,11 @@ def _captured_stderr() -> Iterator[list[str]]:
   """
   written = []
   sys.stderr.flush()
-  saved = os.dup(2)
+  try:
+    saved = os.dup(2)
+  except OSError:  # No stderr to keep clean.
+    yield written
+    return
   with tempfile.TemporaryFile() as captured:
     os.dup2(captured.fileno(), 2)
     try:
