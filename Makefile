@@ -30,8 +30,9 @@ $(STAMP): pyproject.toml
 # stdout: the demo keeps it in a file and shows the build's log and errors.
 # Sign Language MNIST: sample CSVs -> tfds build -> augmentation preview ->
 # train (export included) -> predict -> LiteRT int8 model and predict with
-# it -> evaluate -> pictures of what the network learned. Then the cats/dogs twin: photo folder -> tfds build ->
-# brief MLP and CNN runs -> their comparison -> predict.
+# it -> evaluate -> pictures of what the network learned. Then the cats/dogs
+# twin: photo folder -> tfds build -> brief MLP and CNN runs -> their
+# comparison -> predict.
 demo: install
 	@echo "== Sign Language MNIST: synthetic CSVs, tfds build, training, pictures"
 	rm -rf $(DEMO_DIR)
