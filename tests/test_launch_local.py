@@ -86,13 +86,21 @@ def test_free_ports_are_distinct():
   assert all(0 < p < 65536 for p in ports)
 
 
-def test_command_line_passes_everything_after_the_separator():
+def test_command_line_passes_everything_after_the_separator(tmp_path):
+  printed = tmp_path / "worker0_printed"
   run = subprocess.run(
       [sys.executable, "-m", "trainers.launch_local", "--workers=2",
        "--timeout=60", "--", *_python(f"""
-          import sys
+          import pathlib, sys, time
           {_INDEX}
-          print("args", sys.argv[1:])
+          print("args", sys.argv[1:], flush=True)
+          done = pathlib.Path({str(printed)!r})
+          if i == 0:
+            done.touch()
+          # Worker 1 fails only once worker 0 has printed: its failure
+          # stops the others.
+          while i == 1 and not done.exists():
+            time.sleep(0.05)
           sys.exit(5 if i == 1 else 0)
       """), "--workers=7"],
       capture_output=True, text=True, timeout=120, check=False)
