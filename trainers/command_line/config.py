@@ -154,6 +154,15 @@ class Config:
       False, "Leave out training examples that duplicate, exactly or nearly, "
       "a validation or test example (as `python -m tfds_builders.report` "
       "finds them), and say how many.", on_resume=FIXED)
+  drop_label_issues: str | None = _option(
+      None, "A label_issues.json of `python -m trainers.label_issues`: "
+      "leave the examples it lists out of training (made from the same "
+      "dataset, which is checked).", on_resume=FIXED)
+  holdout_fold: str = _option(
+      "", "K/N: train without fold K (0-based) of N stratified, seeded "
+      "folds of --train_split (`trainers.training.folds`), as "
+      "`trainers.label_issues` does; empty trains on all.",
+      on_resume=FIXED, flag=False)
   validation_split: str = _option(
       "auto", "TFDS split validated each epoch (picks the best weights, "
       "drives early stopping); `auto`: the dataset's `validation` split, "
@@ -228,6 +237,7 @@ class Config:
     check(not (self.drop_cross_split_duplicates and self.data_service),
           "drop_cross_split_duplicates", "the tf.data service reads the "
           "whole split; drop --data_service or this flag")
+    self._check_exclusions(check)
     check(not self.tpu or self.strategy == "tpu", "tpu",
           "only --strategy=tpu uses a TPU; add it or drop --tpu")
     if self.data_service:
@@ -236,6 +246,26 @@ class Config:
       except ValueError as e:
         check(False, "data_service", str(e))
     return self
+
+  def _check_exclusions(self, check) -> None:
+    """The options that leave examples out: files readable, folds sane."""
+    # Imported here: both are standard library only, like this module.
+    from trainers.analysis import issues_file  # pylint: disable=g-import-not-at-top
+    from trainers.training import folds  # pylint: disable=g-import-not-at-top
+    if self.drop_label_issues:
+      try:
+        issues_file.read(self.drop_label_issues)
+      except ValueError as e:
+        check(False, "drop_label_issues", str(e))
+      check(not self.data_service, "drop_label_issues", "the tf.data "
+            "service reads the whole split; drop --data_service or this flag")
+    if self.holdout_fold:
+      try:
+        folds.parse(self.holdout_fold)
+      except ValueError as e:
+        check(False, "holdout_fold", str(e))
+      check(not self.data_service, "holdout_fold", "the tf.data service "
+            "reads the whole split")
 
   def _check_bounds(self, field: dataclasses.Field, check) -> None:
     """The checks of one field's metadata: choices, bounds, finiteness."""
