@@ -71,6 +71,6 @@ def holdout_fold(config: config_lib.Config,
       splits_lib.ids_by_class(config.dataset, config.data_dir, chosen.train),
       folds, config.seed)
   held = folds_lib.members(fold_of, fold)
-  print(f"Fold {fold} of {folds}: {len(held)} of {len(fold_of)} training "
-        "examples held out.")
+  print(f"Fold {fold} of {folds} (numbered from 0): its {len(held)} of the "
+        f"{len(fold_of)} training examples held out.")
   return held
