@@ -73,10 +73,13 @@ def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   config = recipe(flag_values)
   data_dirs.check_built(config.dataset, config.data_dir)
   # pylint: disable=g-import-not-at-top
+  import asl_pipeline
   from trainers.command_line import preflight
-  preflight.check(config)
-  from trainers.analysis import issue_search
   # pylint: enable=g-import-not-at-top
+  with command.blame("dataset", config.dataset):
+    asl_pipeline.info(config.dataset, config.data_dir)
+  preflight.check(config)
+  from trainers.analysis import issue_search  # pylint: disable=g-import-not-at-top
   out_dir = pathlib.Path(flag_values.out)
   paths, rows, examples = issue_search.search(
       config, out_dir, flag_values.folds, flag_values.top)
