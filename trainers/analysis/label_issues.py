@@ -131,7 +131,7 @@ def write(out_dir: str | pathlib.Path, rows: Sequence[Mapping[str, Any]],
   grids.plot_image_grid(
       [images[r[issues_file.ID]] for r in shown],
       [f"{r['key']}\ngiven {r['given']}, suggested {r['suggested']}\n"
-       f"confidence {r['confidence']:.2f}" for r in shown],
+       f"confidence {r['confidence']:.3f}" for r in shown],
       paths["grid"], f"{facts['dataset']} {facts['split']}: the "
       f"{len(shown)} likeliest label issues of {len(rows)}")
   return paths
