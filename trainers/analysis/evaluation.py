@@ -12,6 +12,7 @@ per class, and counts as 0 in the averages.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import dataclasses
 from typing import Any
 
 import keras
@@ -47,7 +48,11 @@ def evaluation_set(config, split: str | None = None, with_ids: bool = False
         config.dataset, batch_size=config.eval_batch_size, split=split,
         data_dir=config.data_dir, image_size=config.image_size,
         with_ids=with_ids)
-  spec = data_lib.DataSpec.create(config, announce=False)
+  # What is left out of training changes no validation or test example:
+  # skip finding it (a --drop_label_issues file may have moved since).
+  spec = data_lib.DataSpec.create(dataclasses.replace(
+      config, drop_cross_split_duplicates=False, drop_label_issues=None,
+      holdout_fold=""), announce=False)
   if spec.test_split:
     return spec.test_split, spec.test(with_ids)
   if spec.validation_split:
