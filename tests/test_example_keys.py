@@ -86,3 +86,19 @@ def test_moved_source_keeps_the_ids(asl_data_dir, monkeypatch):
   monkeypatch.setattr(source_rows, "source_file", lambda recorded: None)
   assert example_keys.keys("sign_language_mnist", asl_data_dir, ids) == {
       i: i for i in ids}
+
+
+def test_eval_dataset_with_ids_names_each_example(asl_data_dir):
+  import asl_pipeline  # pylint: disable=g-import-not-at-top
+  builder = tfds.builder("sign_language_mnist", data_dir=asl_data_dir)
+  stored = {e["tfds_id"].decode(): e for e in _ids(builder, "test")}
+  ds = asl_pipeline.eval_dataset("sign_language_mnist", batch_size=32,
+                                 data_dir=asl_data_dir, with_ids=True)
+  seen = []
+  for images, labels, ids in ds.as_numpy_iterator():
+    for image, label, key in zip(images, labels, ids):
+      example = stored[key.decode()]
+      assert label == example["label"]
+      assert np.array_equal(np.rint(image * 255), example["image"])
+      seen.append(key.decode())
+  assert sorted(seen) == sorted(stored)
