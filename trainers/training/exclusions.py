@@ -4,7 +4,7 @@ Besides the examples held out for validation (`splits`), a run may leave
 out the training copies of validation or test examples
 (`--drop_cross_split_duplicates`), the examples a label issues list flags
 (`--drop_label_issues`), and one fold of a k-fold split (`holdout_fold`,
-set by `trainers.label_issues`). Each says on the console how many.
+set by `trainers.label_issues`). The first two say how many.
 """
 
 from __future__ import annotations
@@ -70,7 +70,5 @@ def holdout_fold(config: config_lib.Config,
   fold_of = folds_lib.assign(
       splits_lib.ids_by_class(config.dataset, config.data_dir, chosen.train),
       folds, config.seed)
-  held = folds_lib.members(fold_of, fold)
-  print(f"Fold {fold} of {folds} (numbered from 0): its {len(held)} of the "
-        f"{len(fold_of)} training examples held out.")
-  return held
+  # Not announced: `trainers.analysis.out_of_fold` says which fold runs.
+  return folds_lib.members(fold_of, fold)
