@@ -86,7 +86,7 @@ def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   print(f"{len(rows)} likely label issues of {examples} training examples.")
   for row in rows[:10]:
     print(f"  {row['rank']:>3}. {row['key']}: given {row['given']}, "
-          f"suggested {row['suggested']} (confidence {row['confidence']:.3f})")
+          f"suggested {row['suggested']} (confidence {row['confidence']:.2g})")
   print("\n".join(f"{kind:>8}: {path}" for kind, path in paths.items()))
 
 

@@ -58,6 +58,11 @@ def rank(labels: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
       return_indices_ranked_by="self_confidence", n_jobs=1), np.int64)
 
 
+def _significant(value) -> float:
+  """Four significant digits: the smallest confidences are the telling ones."""
+  return float(f"{float(value):.4g}")
+
+
 def issues(ranked: np.ndarray, ids: np.ndarray, labels: np.ndarray,
            probabilities: np.ndarray, class_names: Sequence[str],
            keys: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -83,9 +88,8 @@ def issues(ranked: np.ndarray, ids: np.ndarray, labels: np.ndarray,
         "given": str(class_names[given]),
         "suggested": str(class_names[suggested]),
         # Self-confidence: how much the models believe the given label.
-        "confidence": round(float(probabilities[i, given]), 6),
-        "suggested_probability": round(float(probabilities[i, suggested]),
-                                       6)})
+        "confidence": _significant(probabilities[i, given]),
+        "suggested_probability": _significant(probabilities[i, suggested])})
   return rows
 
 
@@ -101,7 +105,7 @@ def markdown(rows: Sequence[Mapping[str, Any]],
       "| rank | key | given | suggested | confidence |",
       "|---:|---|---|---|---:|"]
   lines += [f"| {r['rank']} | `{r['key']}` | {r['given']} | {r['suggested']} "
-            f"({r['suggested_probability']:.2f}) | {r['confidence']:.3f} |"
+            f"({r['suggested_probability']:.2f}) | {r['confidence']:.2g} |"
             for r in rows]
   return "\n".join(lines) + "\n"
 
@@ -131,7 +135,7 @@ def write(out_dir: str | pathlib.Path, rows: Sequence[Mapping[str, Any]],
   grids.plot_image_grid(
       [images[r[issues_file.ID]] for r in shown],
       [f"{r['key']}\ngiven {r['given']}, suggested {r['suggested']}\n"
-       f"confidence {r['confidence']:.3f}" for r in shown],
+       f"confidence {r['confidence']:.2g}" for r in shown],
       paths["grid"], f"{facts['dataset']} {facts['split']}: the "
       f"{len(shown)} likeliest label issues of {len(rows)}")
   return paths
