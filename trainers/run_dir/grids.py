@@ -54,6 +54,20 @@ def plot_image_grid(images: Sequence[np.ndarray], captions: Sequence[str],
   Returns:
     The PNG path.
   """
+  fig = figure_image_grid(images, captions, title, columns)
+  path = pathlib.Path(path)
+  path.parent.mkdir(parents=True, exist_ok=True)
+  try:
+    with files.atomic_path(path) as tmp:
+      fig.savefig(tmp, dpi=110, format="png")
+  finally:
+    plt.close(fig)
+  return path
+
+
+def figure_image_grid(images: Sequence[np.ndarray], captions: Sequence[str],
+                      title: str, columns: int = 4):
+  """The figure `plot_image_grid` writes (see there), left open."""
   if len(images) != len(captions):
     raise ValueError(f"{len(images)} images for {len(captions)} captions.")
   count = max(1, len(images))
@@ -75,11 +89,4 @@ def plot_image_grid(images: Sequence[np.ndarray], captions: Sequence[str],
     axes[0, 0].text(0.5, 0.5, "none", ha="center", va="center")
   fig.suptitle(figures.wrap(title, columns * _CELL, 10), fontsize=10)
   figures.grow_to_fit(fig)
-  path = pathlib.Path(path)
-  path.parent.mkdir(parents=True, exist_ok=True)
-  try:
-    with files.atomic_path(path) as tmp:
-      fig.savefig(tmp, dpi=110, format="png")
-  finally:
-    plt.close(fig)
-  return path
+  return fig
