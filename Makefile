@@ -29,9 +29,10 @@ $(STAMP): pyproject.toml
 # `tfds build` prints each dataset's full DatasetInfo (about 50 lines) on
 # stdout: the demo keeps it in a file and shows the build's log and errors.
 # Sign Language MNIST: sample CSVs -> tfds build -> augmentation preview ->
-# train (export included) -> predict -> evaluate -> pictures of what the
-# network learned. Then the cats/dogs twin: photo folder -> tfds build ->
-# brief MLP and CNN runs -> their comparison -> predict.
+# train (export included) -> predict -> LiteRT int8 model and predict with
+# it -> evaluate -> pictures of what the network learned. Then the cats/dogs
+# twin: photo folder -> tfds build -> brief MLP and CNN runs -> their
+# comparison -> predict.
 demo: install
 	@echo "== Sign Language MNIST: synthetic CSVs, tfds build, training, pictures"
 	rm -rf $(DEMO_DIR)
@@ -48,6 +49,11 @@ demo: install
 	$(PY) -m trainers.sample_images --data_dir=$(DEMO_DIR)/tfds \
 	    --dataset=sign_language_mnist --out=$(DEMO_DIR)/asl_images --count=4
 	$(PY) -m trainers.predict --workdir=$(DEMO_DIR)/asl --top_k=3 \
+	    $(DEMO_DIR)/asl_images/*.png
+	$(PY) -m trainers.export --workdir=$(DEMO_DIR)/asl --format=litert \
+	    --quantize=int8
+	$(PY) -m trainers.predict --top_k=3 \
+	    --workdir=$(DEMO_DIR)/asl/litert/model_int8.tflite \
 	    $(DEMO_DIR)/asl_images/*.png
 	$(PY) -m trainers.evaluate --workdir=$(DEMO_DIR)/asl \
 	    --data_dir=$(DEMO_DIR)/tfds --split=test

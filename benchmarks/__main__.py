@@ -24,7 +24,7 @@ import traceback
 
 # Each name is a module `benchmarks/<name>_bench.py`.
 MODULES = ("pipeline", "asl_build", "cats_dogs", "cats_dogs_beam",
-           "trainer")
+           "trainer", "export")
 _DEFAULT_JSON = pathlib.Path(__file__).parent / "results" / "latest.json"
 
 

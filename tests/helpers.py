@@ -196,8 +196,8 @@ def check_finished_run(workdir, metrics, config) -> None:
             "probabilities"]
   for record in history:
     assert set(record) == {"epoch", "train_loss", "train_accuracy",
-                           "val_loss", "val_accuracy", "seconds",
-                           "grad_norms"}
+                           "val_loss", "val_accuracy", "val_balanced_accuracy",
+                           "seconds", "grad_norms"}
     assert list(record["grad_norms"]) == layers  # Input to output.
     assert all(v > 0 and np.isfinite(v)
                for v in record["grad_norms"].values())
@@ -208,10 +208,14 @@ def check_finished_run(workdir, metrics, config) -> None:
       (workdir / "config.json").read_text()) == config
   assert checkpointed_step(workdir) == config.epochs * config.steps_per_epoch
   assert set(summaries(workdir / "logs" / "train")) == {
-      "loss", "accuracy", "learning_rate", "augmented_inputs",
-      *(f"grad_norm/{layer}" for layer in layers)}
-  assert set(summaries(workdir / "logs" / "validation")) == {"loss",
-                                                             "accuracy"}
+      "loss", "accuracy", "learning_rate", "learning_rate/by_step",
+      "augmented_inputs", *(f"grad_norm/{layer}" for layer in layers)}
+  assert set(summaries(workdir / "logs" / "validation")) == {
+      "loss", "accuracy", "balanced_accuracy"}
+  # The rate of every update, by global step.
+  assert sorted(summaries(workdir / "logs" / "train")[
+      "learning_rate/by_step"]) == list(
+          range(config.epochs * config.steps_per_epoch))
   assert (workdir / "curves.png").stat().st_size > 0
 
   # model.keras holds the weights the test numbers were measured with ...

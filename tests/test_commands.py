@@ -15,6 +15,8 @@ from tfds_builders.common import command
 USAGE_ERRORS = [
     ("trainers.asl", ["--epochs=0", "--workdir=TMP/run"],
      "flag --epochs=0:", "run"),
+    ("trainers.asl", ["--ema_decay=1", "--workdir=TMP/run"],
+     "--ema_decay=1.0 is invalid: must be below 1", "run"),
     ("trainers.cats_dogs", ["--finetune=most", "--workdir=TMP/run"],
      "flag --finetune=most:", "run"),
     ("trainers.asl", ["--drop_label_issues=TMP/afile", "--workdir=TMP/run"],
@@ -27,6 +29,8 @@ USAGE_ERRORS = [
      "flag --workdir=TMP/none: does not exist", "none"),
     ("trainers.evaluate", ["--model=TMP", "--out=TMP/afile"],
      "flag --out=TMP/afile: is a file", "confusion_test.png"),
+    ("trainers.export", ["--workdir=TMP", "--quantize=int4"],
+     "flag --quantize=int4:", "litert"),
     ("trainers.visualize", ["--model=TMP", "--image=TMP/hand.png",
                             "--out=TMP/pictures"],
      "flag --image=TMP/hand.png: no such file", "pictures"),
@@ -84,7 +88,7 @@ def test_help_describes_the_command_and_exits_0(module_name, capsys):
 
 def test_the_run_directory_and_out_have_one_name_everywhere(capsys):
   for module_name in ("trainers.predict", "trainers.evaluate",
-                      "trainers.visualize"):
+                      "trainers.visualize", "trainers.export"):
     assert _execute(module_name, ["--help"]) == 0
     out = capsys.readouterr().out
     assert "--workdir:" in out and "--model:" in out  # alias, old name

@@ -13,7 +13,8 @@ from tests import helpers
 from tfds_builders.common import command
 
 COMMANDS = ("trainers.asl", "trainers.cats_dogs", "trainers.predict",
-            "trainers.evaluate", "trainers.visualize", "trainers.compare",
+            "trainers.evaluate", "trainers.export", "trainers.visualize",
+            "trainers.compare",
             "trainers.sample_images", "trainers.launch_local",
             "trainers.configs.__main__", "asl_pipeline.preview",
             "asl_pipeline.service", "tfds_builders.report.__main__")

@@ -10,9 +10,9 @@ import pytest
 
 from tests import odd_images
 from tfds_builders.common import image_files
+from trainers.analysis import backends
 from trainers.analysis import inference
 from trainers.analysis import introspection
-from trainers.run_dir import export
 from trainers.run_dir import workdir as workdir_lib
 
 
@@ -75,11 +75,11 @@ def test_an_empty_file_is_an_image_read_error(tmp_path):
 
 def test_predict_answers_the_files_after_a_bad_one(trained_asl_workdir,
                                                    tmp_path):
-  loaded, names = export.load_export(trained_asl_workdir / "export")
+  backend = backends.load(trained_asl_workdir)
   bad, ok = tmp_path / "bad_dds.jpg", tmp_path / "ok.jpg"
   bad.write_bytes(odd_images.corrupt_dds())
   ok.write_bytes(odd_images.same_pixel_files()["plain.jpg"])
-  results = [inference.predict_file(loaded, names, str(p)) for p in (bad, ok)]
+  results = [inference.predict_file(backend, str(p)) for p in (bad, ok)]
   assert results[0] == {
       "path": str(bad), "error": "not a PNG, JPEG or other image Pillow "
       "reads: NotImplementedError: Unknown pixel format flags 0"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -28,10 +29,10 @@ def test_none_wrong_gives_none():
   assert mistakes.most_confident(np.eye(3), np.arange(3), 5).size == 0
 
 
-class _Fixed:
-  """A "model" returning the probabilities stored in pixel 0 of each image."""
+class StoredProbabilities(keras.Model):
+  """A model returning the probabilities stored in each image's pixels."""
 
-  def __call__(self, images, training=False):
+  def call(self, images, training=False):
     del training
     return tf.reshape(images, [tf.shape(images)[0], -1])[:, :3]
 
@@ -45,7 +46,7 @@ def test_scan_keeps_the_top_mistakes_across_batches():
   ids = np.array([f"id{i:02d}" for i in range(50)])
   dataset = tf.data.Dataset.from_tensor_slices(
       (images, labels, ids)).batch(7)
-  matrix, found = mistakes.scan(_Fixed(), dataset, 3, count=5)
+  matrix, found = mistakes.scan(StoredProbabilities(), dataset, 3, count=5)
   assert matrix.sum() == 50
   assert np.trace(matrix) == int((probabilities.argmax(1) == labels).sum())
   expected = mistakes.most_confident(probabilities, labels, 5)

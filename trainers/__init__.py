@@ -3,9 +3,10 @@
 Commands (each `python -m trainers.<name>`; `--help` lists its flags):
   asl            train a Sign Language MNIST classifier
   cats_dogs      train a cats/dogs (or any photo-folder) classifier
-  predict        classes for photos, from a run's export
+  predict        classes for photos, from a run's export or a .tflite
   evaluate       accuracy, per-class precision/recall, confusion matrix,
                  the most confidently wrong examples
+  export         a run's model as LiteRT (.tflite, quantized or not) or ONNX
   label_issues   likely label errors of a training split, by k-fold
                  cross-validation (cleanlab)
   visualize      conv filters, feature maps and training curves of a run
@@ -22,9 +23,10 @@ The library, one hop from here:
                  boundaries, the compiled steps, metrics, the checkpointed
                  state, the data spec, precise BN, health checks, stop
                  signals, tf.distribute
-  run_dir/       the run directory: its files, the export, TensorBoard
-                 summaries, plots
-  analysis/      what is done with a finished run: evaluation, inference on
+  run_dir/       the run directory: its files, the export, the LiteRT and
+                 ONNX conversions, TensorBoard summaries, plots
+  analysis/      what is done with a finished run: the model backends
+                 (SavedModel, Keras, LiteRT), evaluation, inference on
                  photos, introspection of filters and feature maps,
                  comparison of runs
   models/        the model registry and the model families

@@ -2,6 +2,7 @@ r"""Accuracy, per-class precision/recall/F1 and a confusion matrix for a run.
 
   python -m trainers.evaluate --workdir=WORKDIR [--data_dir=DATA_DIR] \
       [--split=test] [--out=DIR] [--mistakes=16]
+  python -m trainers.evaluate --workdir=WORKDIR/litert/model_int8.tflite
 
 Without `--split`, evaluates the run's own test split, else its validation
 examples (a held-out part of the training split included), and says which.
@@ -12,6 +13,11 @@ to the WORKDIR). The `--mistakes` most confidently wrong examples go into
 `DIR/mistakes_<split>.png` and the JSON's `mistakes`, each named by its
 photo file or `CSV:LINE`. The dataset, its image size and (unless given)
 its data directory are the run's own.
+
+A LiteRT model from `trainers.export` (`WORKDIR/litert/*.tflite`) is
+evaluated the same way on the same examples, through the LiteRT
+interpreter; its files go to a folder named after it
+(`WORKDIR/litert/model_int8/`) unless `--out` says otherwise.
 """
 
 from __future__ import annotations
@@ -27,8 +33,9 @@ from tfds_builders.common import data_dirs
 
 
 def define_flags(flag_values: flags.FlagValues) -> None:
-  command_flags.define_workdir(flag_values, "The training run to evaluate.",
-                               read=True)
+  command_flags.define_workdir(
+      flag_values, "The training run to evaluate, or a LiteRT .tflite file "
+      "in its litert/ folder.", read=True, litert=True)
   command_flags.define_data_dir(
       flag_values, "TFDS data directory; default the run's own.")
   command_flags.define_split(
@@ -36,10 +43,9 @@ def define_flags(flag_values: flags.FlagValues) -> None:
       "split, else its validation examples.")
   flags.DEFINE_integer("batch_size", 256, "Batch size.", lower_bound=1,
                        flag_values=flag_values)
-  flags.DEFINE_integer(
-      "mistakes", 16, "Most confidently wrong examples to draw into "
-      "mistakes_<split>.png and list in the JSON; 0 for none.",
-      lower_bound=0, flag_values=flag_values)
+  flags.DEFINE_integer("mistakes", 16, "Most confidently wrong examples to "
+                       "draw into mistakes_<split>.png and list in the JSON; "
+                       "0 for none.", lower_bound=0, flag_values=flag_values)
   command_flags.define_out_dir(
       flag_values, "Directory for confusion_<split>.png, "
       "mistakes_<split>.png and scores_<split>.json; default the WORKDIR.")
@@ -51,14 +57,17 @@ def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   # pylint: disable=g-import-not-at-top
   from trainers.run_dir import workdir as workdir_lib
   # pylint: enable=g-import-not-at-top
-  run_dir, split = flag_values.workdir, flag_values.split
-  with command.blame("workdir", run_dir):
+  model_path, split = flag_values.workdir, flag_values.split
+  litert = workdir_lib.is_litert_file(model_path)
+  with command.blame("workdir", model_path):
+    run_dir = workdir_lib.litert_run(model_path) if litert else model_path
     config = workdir_lib.read_config(run_dir)
   data_dir = flag_values.data_dir or config.data_dir
   data_dirs.check_built(config.dataset, data_dir)
   # pylint: disable=g-import-not-at-top
   import asl_pipeline
   from tfds_builders.common import files
+  from trainers.analysis import backends
   from trainers.analysis import evaluation
   from trainers.analysis import example_keys
   from trainers.analysis import mistakes as mistakes_lib
@@ -69,15 +78,20 @@ def main(flag_values: flags.FlagValues, args: list[str]) -> None:
                                eval_batch_size=flag_values.batch_size)
   with command.blame("split", split):
     name, dataset = evaluation.evaluation_set(config, split, with_ids=True)
-  model = workdir_lib.load_model(run_dir)
+  if litert:
+    with command.blame("workdir", model_path):
+      model = backends.LiteRTBackend(model_path)
+    default_out = pathlib.Path(model_path).with_suffix("")
+  else:
+    model, default_out = workdir_lib.load_model(run_dir), run_dir
   # One pass: the matrix, and the worst mistakes with their images.
   matrix, worst = mistakes_lib.scan(model, dataset, info.num_classes,
                                     flag_values.mistakes)
   worst = mistakes_lib.with_keys(worst, example_keys.keys(
       config.dataset, data_dir, [m.tfds_id for m in worst]))
-  print(f"{config.dataset} {name}, model {run_dir}")
+  print(f"{config.dataset} {name}, model {model_path}")
   print(evaluation.report(matrix, info.class_names))
-  out_dir = pathlib.Path(flag_values.out or run_dir)
+  out_dir = pathlib.Path(flag_values.out or default_out)
   out_dir.mkdir(parents=True, exist_ok=True)
   scores = workdir_lib.scores_json(out_dir, name)
   result = evaluation.scores(matrix, info.class_names)

@@ -1,11 +1,15 @@
-r"""Letters for photos, from a trained model's export.
+r"""Letters for photos, from a trained model's export or a LiteRT file.
 
   python -m trainers.predict --workdir=WORKDIR photo.jpg hand.png \
       [--top_k=3] [--json] [--explain=DIR]
+  python -m trainers.predict --workdir=WORKDIR/litert/model_int8.tflite \
+      photo.jpg
 
 Any PNG, JPEG, GIF or BMP works, color or grayscale, any size up to
 `image_files.MAX_PIXELS` pixels: the exported model converts it like the
-course did (grayscale, 28x28, /255). An argument that cannot be read as an
+course did (grayscale, 28x28, /255). A `.tflite` file from
+`trainers.export` is given the same pixels, converted and resized before
+it, and answers in the same format. An argument that cannot be read as an
 image (missing, a folder, not an image, too large) gets an error line of its
 own; the others are still answered, and the exit status is 1.
 
@@ -30,9 +34,10 @@ from tfds_builders.common import command_flags
 
 def define_flags(flag_values: flags.FlagValues) -> None:
   command_flags.define_workdir(
-      flag_values, "A training run's directory (its export/ is used) or an "
-      "export directory. It must be a run you trust: a SavedModel runs "
-      "whatever graph it holds.", read=True)
+      flag_values, "A training run's directory (its export/ is used), an "
+      "export directory, or a LiteRT .tflite file from trainers.export. It "
+      "must be a run you trust: a SavedModel runs whatever graph it holds.",
+      read=True, litert=True)
   flags.DEFINE_integer("top_k", 1, "Classes to show per image.",
                        lower_bound=1, flag_values=flag_values)
   flags.DEFINE_bool("json", False, "Print one JSON list instead of text "
@@ -48,17 +53,19 @@ def main(flag_values: flags.FlagValues, paths: list[str]) -> int:
     raise command.UsageError("name at least one image file, e.g. `python -m "
                              "trainers.predict --workdir=RUN photo.jpg`")
   # pylint: disable=g-import-not-at-top
+  from trainers.analysis import backends
   from trainers.analysis import inference
-  from trainers.run_dir import export
-  from trainers.run_dir import workdir as workdir_lib
   # pylint: enable=g-import-not-at-top
   run = flag_values.workdir
+  if flag_values.explain and run.endswith(".tflite"):
+    raise command.UsageError("--explain: needs a run's model.keras; "
+                             f"--workdir={run} is a LiteRT model")
   with command.blame("workdir", run):
-    loaded, class_names = export.load_export(workdir_lib.find_export(run))
-  results = [inference.predict_file(loaded, class_names, p,
-                                    flag_values.top_k) for p in paths]
+    backend = backends.load(run)
+  results = [inference.predict_file(backend, p, flag_values.top_k)
+             for p in paths]
   if flag_values.explain:
-    _explain(run, class_names, paths, flag_values.explain, results)
+    _explain(run, backend.class_names, paths, flag_values.explain, results)
   if flag_values.json:
     print(json.dumps(results, indent=2))
   for r in results:

@@ -100,7 +100,8 @@ def test_mirrored_step_on_two_logical_cpus_matches_default(tmp_path):
   assert not np.isclose(replica_losses.mean(), default["loss"], rtol=0.05)
 
 
-# The trainer's loop, mirrored, then the same config on the default strategy.
+# The trainer's loop, mirrored, then the same config on the default strategy;
+# the test evaluates the moving average of the weights, updated on both.
 _MIRRORED_VS_DEFAULT = textwrap.dedent("""
     import json, sys
     from trainers.command_line import config as config_lib
@@ -113,7 +114,7 @@ _MIRRORED_VS_DEFAULT = textwrap.dedent("""
       config = config_lib.Config(
           data_dir=data_dir, model="lenet5", epochs=2, steps_per_epoch=1,
           batch_size=16, eval_batch_size=96, augment="none",
-          summary_images=2, validation_split="", **extra)
+          summary_images=2, validation_split="", ema_decay=0.5, **extra)
       results[name] = loop.train_and_evaluate(config, f"{out}/{name}")
     print(json.dumps(results))
 """)

@@ -153,6 +153,14 @@ RUN_FLAGS = dict(epochs=2, batch_size=16, steps_per_epoch=6,
                  augment="device", steps_per_loop=2)
 
 
+# A recipe mid-schedule (warm-up, then cosine), with weight decay, label
+# smoothing, clipping and a moving average of the weights: a resumed run
+# must get the same rate, updates and average.
+RECIPE_FLAGS = dict(lr_schedule="cosine", warmup_epochs=0.5,
+                    final_lr_fraction=0.1, weight_decay=1e-4,
+                    label_smoothing=0.1, clip_grad_norm=1.0, ema_decay=0.9)
+
+
 def _resume_config(data_dir, **overrides) -> config_lib.Config:
   return config_lib.Config(data_dir=data_dir, **{**RUN_FLAGS, **overrides})
 
@@ -187,18 +195,20 @@ def _history(workdir):
 def test_a_run_killed_at_a_random_step_resumes_bit_identically(
     asl_data_dir, tmp_path):
   straight = tmp_path / "straight"
-  loop.train_and_evaluate(_resume_config(asl_data_dir), straight)
+  loop.train_and_evaluate(_resume_config(asl_data_dir, **RECIPE_FLAGS),
+                          straight)
 
   killed = tmp_path / "killed"
   # A random checkpointed step strictly inside an epoch (6 steps each).
   step = random.choice([2, 4, 8, 10])
-  process = _start_trainer(asl_data_dir, killed)
+  process = _start_trainer(asl_data_dir, killed, **RECIPE_FLAGS)
   _wait_for_checkpoint(process, killed, step)
   process.kill()  # SIGKILL: no handler runs, nothing is flushed.
   process.communicate()
   stopped_at = helpers.latest_checkpoint_step(killed)
   assert stopped_at < 12, "the run finished before it was killed"
-  loop.train_and_evaluate(_resume_config(asl_data_dir), killed)
+  loop.train_and_evaluate(_resume_config(asl_data_dir, **RECIPE_FLAGS),
+                          killed)
 
   for a, b in zip(_weights(straight), _weights(killed)):
     np.testing.assert_array_equal(a, b)
@@ -210,8 +220,10 @@ def test_sigterm_saves_the_current_step_and_a_rerun_continues(asl_data_dir,
                                                               tmp_path):
   workdir = tmp_path / "run"
   # Checkpoints only at epoch ends, so the one SIGTERM writes is its own.
+  # The bar's "Epoch 1/1" header marks the epoch's start.
   process = _start_trainer(asl_data_dir, workdir, checkpoint_every_steps=0,
-                           steps_per_epoch=100, epochs=1, steps_per_loop=1)
+                           steps_per_epoch=100, epochs=1, steps_per_loop=1,
+                           progress="bar")
   for line in process.stdout:
     if line.startswith("Epoch 1/1"):
       break
@@ -229,6 +241,19 @@ def test_sigterm_saves_the_current_step_and_a_rerun_continues(asl_data_dir,
   metrics = loop.train_and_evaluate(config, workdir)
   assert helpers.latest_checkpoint_step(workdir) == 100  # Not restarted.
   assert [h["epoch"] for h in metrics["history"]] == [1]
+
+
+def test_balanced_classes_and_epoch_lines(asl_data_dir, tmp_path, capsys):
+  config = _resume_config(asl_data_dir, epochs=2, steps_per_epoch=2,
+                          checkpoint_every_steps=0, deterministic=False,
+                          class_weight="balanced", progress="epoch",
+                          lr_schedule="cosine")
+  loop.train_and_evaluate(config, tmp_path / "run")
+  out = capsys.readouterr().out
+  assert "Class weights (balanced): " in out
+  lines = [l for l in out.splitlines() if l.startswith("Epoch ")]
+  assert [l.split(" - ")[0] for l in lines] == ["Epoch 1/2", "Epoch 2/2"]
+  assert not any(c in out for c in "\x1b\r\b")
 
 
 def test_resuming_with_changed_flags(asl_data_dir, tmp_path, capsys):
@@ -273,3 +298,25 @@ def test_training_through_the_service_runs(asl_data_dir, service_cluster,
   assert config_lib.Config.from_json(
       (tmp_path / "config.json").read_text()).data_service == (
           service_cluster.address)
+
+
+def test_plateau_cuts_the_rate_and_a_resumed_run_keeps_the_cuts(
+    asl_data_dir, tmp_path, capsys):
+  # A rate so low that the validation loss never drops by 1e-4: every
+  # validated epoch after the first is one without a lower loss.
+  config = _resume_config(asl_data_dir, epochs=3, steps_per_epoch=2,
+                          learning_rate=1e-9, lr_schedule="plateau",
+                          plateau_patience=1, plateau_factor=0.5,
+                          checkpoint_every_steps=0, deterministic=False,
+                          progress="epoch")
+  workdir = tmp_path / "run"
+  loop.train_and_evaluate(config, workdir)
+  assert "the learning rate is now 5e-10 (1 cut of x0.5)" in (
+      capsys.readouterr().out)
+  loop.train_and_evaluate(dataclasses.replace(config, epochs=4), workdir)
+  rates = helpers.summaries(workdir / "logs" / "train")[
+      "learning_rate/by_step"]
+  # Epoch 3 (steps 4, 5) after one cut; epoch 4, resumed, after two.
+  np.testing.assert_allclose([rates[s] for s in range(8)],
+                             [1e-9] * 4 + [5e-10] * 2 + [2.5e-10] * 2,
+                             rtol=1e-5)

@@ -76,10 +76,13 @@ def test_lost_side_files_change_nothing_the_checkpoint_decides(
 
 # Several fields per run: each run trains three times.
 @pytest.mark.parametrize("change", [
-    dict(augment="none", mode="eager", steps_per_loop=1, learning_rate=1e-4),
+    dict(augment="none", mode="eager", steps_per_loop=1, learning_rate=1e-4,
+         lr_schedule="cosine", warmup_epochs=0.5, final_lr_fraction=0.1,
+         progress="none"),
     dict(augment="pipeline", precise_bn_batches=0, eval_batch_size=32,
          test_split="", checkpoint_every_steps=3, summary_images=2,
-         deterministic=False, early_stopping_patience=1),
+         deterministic=False, early_stopping_patience=1, weight_decay=1e-4,
+         label_smoothing=0.1, clip_grad_norm=1.0, class_weight="balanced"),
 ])
 def test_every_changeable_field_changes_on_resume(asl_data_dir, tmp_path,
                                                   change):
@@ -93,6 +96,7 @@ def test_every_changeable_field_changes_on_resume(asl_data_dir, tmp_path,
       (tmp_path / "config.json").read_text()) == changed
   # And back: the augmenter's random state was checkpointed all along.
   back = dataclasses.replace(changed, augment="device", epochs=3,
-                             early_stopping_patience=0)
+                             early_stopping_patience=0,
+                             lr_schedule="constant")
   assert [h["epoch"] for h in loop.train_and_evaluate(back, tmp_path)[
       "history"]] == [1, 2, 3]

@@ -26,6 +26,8 @@ from typing import Any
 from absl import flags
 
 MAX_SEED = 2**32 - 1
+# A LiteRT model file, which predict and evaluate take in place of a run.
+LITERT_SUFFIX = ".tflite"
 MAX_PORT = 65535
 # Names that say "a file", given to a flag that takes a directory.
 _FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".pdf", ".svg", ".md", ".json",
@@ -94,7 +96,7 @@ def _register_directory_check(flag_values: flags.FlagValues, name: str,
 
 
 def define_workdir(flag_values: flags.FlagValues, help: str,  # pylint: disable=redefined-builtin
-                   *, read: bool) -> None:
+                   *, read: bool, litert: bool = False) -> None:
   """Defines the required `--workdir`.
 
   Args:
@@ -103,10 +105,25 @@ def define_workdir(flag_values: flags.FlagValues, help: str,  # pylint: disable=
     read: True where a finished run is read (it must exist; `--model` is
       an alias, the name these commands once used); False where a run is
       written (it may not exist yet, but must not be a file).
+    litert: Whether an existing LiteRT model file (`.tflite`) is taken in
+      place of a run. Where it is not, such a file is refused by name.
   """
   flags.DEFINE_string("workdir", None, help, flag_values=flag_values)
   flags.mark_flag_as_required("workdir", flag_values=flag_values)
-  _register_directory_check(flag_values, "workdir", must_exist=read)
+
+  def check(value) -> None:
+    path = pathlib.Path(value).expanduser()
+    if path.suffix == LITERT_SUFFIX and path.is_file():
+      if litert:
+        return
+      raise ValueError("is a LiteRT model, not a training run: this "
+                       "command needs the run's directory (predict and "
+                       "evaluate take a .tflite)")
+    problem = directory_problem(value, must_exist=read)
+    if problem:
+      raise ValueError(problem)
+
+  register_check(flag_values, "workdir", check)
   if read:
     flags.DEFINE_alias("model", "workdir", flag_values=flag_values)
 

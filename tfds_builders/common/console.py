@@ -56,6 +56,10 @@ NOISE_LINES = (
     r"^[IW]\d{4} .*cpu_feature_guard\.cc:\d+\]",
     r"^To enable the following instructions: .* rebuild TensorFlow",
     r"^[IW]\d{4} .*\] oneDNN custom operations are on",
+    # The LiteRT interpreter and converter, on every model they load or
+    # calibrate.
+    r"^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.$",
+    r"^fully_quantize: \d+, inference_type: \d+, input_inference_type: ",
 )
 # Python loggers whose INFO records are library detail, not news.
 _LIBRARY_PATHS = (f"{os.sep}tensorflow_datasets{os.sep}",
@@ -71,7 +75,7 @@ _REDUNDANT_WARNINGS = (
 # still delivers the crash's last words. `python -S`: nothing but the
 # standard library, in a few milliseconds.
 _FILTER_PROGRAM = r"""
-import os, re, signal, sys
+import os, re, select, signal, sys
 # Ctrl-C and a preemption's SIGTERM reach the whole process group: the
 # command saves its step and says so, through this filter, which must
 # outlive it. It ends when the command's stderr closes.
@@ -90,12 +94,17 @@ while True:
     if not (line_start and noise.search(line)):
       out.append(line + b"\n")
     line_start = True
-  if pending and (b"\r" in pending or not noise.search(pending)):
-    # A progress bar or an unfinished line: show it now, not at its end.
-    out.append(pending)
-    pending, line_start = b"", False
   if out:
     os.write(1, b"".join(out))
+  # C writers such as LiteRT's logger write a line in pieces ("INFO: ",
+  # the message, "\n"): wait a moment for the rest before judging it.
+  if (pending and b"\r" not in pending and
+      select.select([0], [], [], 0.05)[0]):
+    continue
+  if pending and (b"\r" in pending or not noise.search(pending)):
+    # A progress bar or an unfinished line: show it now, not at its end.
+    os.write(1, pending)
+    pending, line_start = b"", False
 if pending:
   os.write(1, pending)
 """

@@ -62,14 +62,28 @@ def evaluation_set(config, split: str | None = None, with_ids: bool = False
                    "name one with --split.")
 
 
-def confusion_matrix(model: keras.Model, dataset: tf.data.Dataset,
+def confusion_matrix(model, dataset: tf.data.Dataset,
                      num_classes: int) -> np.ndarray:
-  """Counts [true class, predicted class] over a finite dataset."""
+  """Counts [true class, predicted class] over a finite dataset.
+
+  Args:
+    model: A Keras model (fed the float batches as they are), or a
+      `trainers.analysis.backends.Backend` such as a LiteRT model (fed the
+      same pixels as uint8, what it takes).
+    dataset: `(images, labels)` batches, float32 images in [0, 1] decoded
+      from uint8.
+    num_classes: The matrix's size.
+  """
   matrix = np.zeros((num_classes, num_classes), np.int64)
-  predict = tf.function(lambda x: tf.argmax(model(x, training=False), -1),
-                        reduce_retracing=True)
+  if isinstance(model, keras.Model):
+    predict = tf.function(lambda x: tf.argmax(model(x, training=False), -1),
+                          reduce_retracing=True)
+  else:
+    # The pipeline scaled uint8 pixels by 1/255: rounding gives them back.
+    predict = lambda x: model.predict_probabilities(tf.cast(
+        tf.round(x * 255.0), tf.uint8).numpy()).argmax(-1)
   for images, labels in dataset:
-    np.add.at(matrix, (labels.numpy(), predict(images).numpy()), 1)
+    np.add.at(matrix, (labels.numpy(), np.asarray(predict(images))), 1)
   return matrix
 
 

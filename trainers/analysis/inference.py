@@ -1,14 +1,14 @@
-"""Classifies image files with a trained model's export."""
+"""Classifies image files with a trained model (its export or LiteRT)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import pathlib
 from typing import Any
 
 import tensorflow as tf
 
 from tfds_builders.common import image_files
+from trainers.analysis import backends
 
 
 class ImageReadError(ValueError):
@@ -68,13 +68,12 @@ def read_image(path: str | pathlib.Path) -> tf.Tensor:
     raise ImageReadError(f"{path}: {reason}") from None
 
 
-def predict_file(loaded, class_names: Sequence[str], path: str,
-                 top_k: int = 1) -> dict[str, Any]:
+def predict_file(backend, path: str, top_k: int = 1) -> dict[str, Any]:
   """Classifies one image file.
 
   Args:
-    loaded: An export from `export.load_export`.
-    class_names: Its class names.
+    backend: The model, a `trainers.analysis.backends.Backend` (a run's
+      export or a LiteRT file).
     path: An image file.
     top_k: How many of the most likely classes to return.
 
@@ -87,9 +86,10 @@ def predict_file(loaded, class_names: Sequence[str], path: str,
     image = read_image(path)
   except ImageReadError as e:
     return {"path": path, "error": str(e).removeprefix(f"{path}: ")}
-  probabilities = loaded.serve_uint8(image[tf.newaxis])[0].numpy()
+  batch = backends.fit_to_model(image[tf.newaxis].numpy(), backend)
+  probabilities = backend.predict_probabilities(batch)[0]
   top = probabilities.argsort()[::-1][:top_k]
   return {"path": path,
-          "predictions": [{"label": class_names[i],
+          "predictions": [{"label": backend.class_names[i],
                            "probability": float(probabilities[i])}
                           for i in top]}

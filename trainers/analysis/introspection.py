@@ -115,7 +115,12 @@ def write_pictures(workdir: str | pathlib.Path,
   except FileNotFoundError:
     history = None  # A model without its metrics: no curves to draw.
   if history:
-    written.append(plots.plot_curves(history, out_dir / "curves.png"))
+    try:
+      best_metric = workdir_lib.read_config(workdir).best_metric
+    except (FileNotFoundError, workdir_lib.DamagedFileError):
+      best_metric = "accuracy"  # The default picked the run's best epoch.
+    written.append(plots.plot_curves(history, out_dir / "curves.png",
+                                     best_metric))
   else:
     print(f"No training history in {workdir}: no curves to draw.")
   return written

@@ -93,12 +93,13 @@ class _TopMistakes:
     self.kept = [merged[j] for j in order[:self.count]]
 
 
-def scan(model: keras.Model, dataset: tf.data.Dataset, num_classes: int,
+def scan(model, dataset: tf.data.Dataset, num_classes: int,
          count: int = DEFAULT_COUNT) -> tuple[np.ndarray, list[Mistake]]:
   """The confusion matrix and the most confident mistakes, in one pass.
 
   Args:
-    model: Outputs class probabilities.
+    model: A Keras model that outputs class probabilities, or a
+      `trainers.analysis.backends.Backend` (a LiteRT model).
     dataset: Finite `(images, labels, ids)` batches
       (`asl_pipeline.eval_dataset(..., with_ids=True)`).
     num_classes: Classes of the matrix.
@@ -109,8 +110,14 @@ def scan(model: keras.Model, dataset: tf.data.Dataset, num_classes: int,
     mistakes, most confident first (their `key` still unset).
   """
   matrix = np.zeros((num_classes, num_classes), np.int64)
-  predict = tf.function(lambda x: model(x, training=False),
-                        reduce_retracing=True)
+  if isinstance(model, keras.Model):
+    predict = tf.function(lambda x: model(x, training=False),
+                          reduce_retracing=True)
+  else:
+    # A Backend takes uint8: the pipeline scaled them by 1/255, rounding
+    # gives them back (as `evaluation.confusion_matrix` does).
+    predict = lambda x: model.predict_probabilities(tf.cast(
+        tf.round(x * 255.0), tf.uint8).numpy())
   top = _TopMistakes(count)
   for images, labels, ids in dataset:
     probabilities = np.asarray(predict(images), np.float64)

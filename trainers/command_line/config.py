@@ -32,6 +32,12 @@ AUGMENTS = pipeline_options.AUGMENT_MODES
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 # tf.distribute strategies (`trainers.training.distribute.make_strategy`).
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
+LR_SCHEDULES = ("constant", "cosine", "plateau")
+PROGRESS = ("auto", "bar", "epoch", "none")
+CLASS_WEIGHTS = ("none", "balanced")
+# What picks the best epoch and drives early stopping
+# (`trainers.training.history`).
+BEST_METRICS = ("accuracy", "balanced_accuracy", "loss")
 # The options of the cats/dogs models (`trainers.models.photo_nets`), here
 # so that the trainer's flags offer them without loading Keras.
 FINETUNE_STRATEGIES = ("scratch", "full", "partial", "head")
@@ -143,8 +149,14 @@ class Config:
       None, "Train steps per epoch; unset means one pass over the train "
       "split.", lower=1, on_resume=FIXED)
   early_stopping_patience: int = _option(
-      0, "Epochs without a better validation accuracy before stopping; 0 "
-      "never stops early.", lower=0)
+      0, "Epochs without a better validation --best_metric before "
+      "stopping; 0 never stops early.", lower=0)
+  best_metric: str = _option(
+      "accuracy", "The validation metric that picks the best epoch (whose "
+      "weights are tested and exported) and drives early stopping: "
+      "`accuracy`, `balanced_accuracy` (the mean of the per-class recalls; "
+      "for imbalanced data) or `loss` (lowest). Fixed on resume: it decided "
+      "which weights were kept.", choices=BEST_METRICS, on_resume=FIXED)
   image_size: tuple[int, int] | None = _option(
       None, "Size to resize to; unset keeps the dataset's size.",
       on_resume=FIXED)
@@ -203,6 +215,54 @@ class Config:
       None, "grpc://HOST:PORT of a tf.data service dispatcher (`python -m "
       "asl_pipeline.service dispatcher`) whose workers produce the training "
       "batches.")
+  # The training recipe beyond the course's: schedule and regularisation.
+  lr_schedule: str = _option(
+      "constant", "Learning-rate schedule, a function of the global step (a "
+      "resumed run continues it exactly): `constant` at --learning_rate, or "
+      "`cosine` from it down to --final_lr_fraction of it at the last step "
+      "of --epochs (more --epochs on resume stretch the remaining decay), "
+      "or `plateau`: times --plateau_factor after every --plateau_patience "
+      "epochs without a lower validation loss (as Keras's "
+      "ReduceLROnPlateau).", choices=LR_SCHEDULES)
+  warmup_epochs: float = _option(
+      0.0, "Epochs (fractions allowed) of linear warm-up to --learning_rate "
+      "before the schedule.")
+  plateau_patience: int = _option(
+      3, "--lr_schedule=plateau: validated epochs without a lower loss "
+      "before each cut.", lower=1)
+  plateau_factor: float = _option(
+      0.5, "--lr_schedule=plateau: what each cut multiplies the rate by "
+      "(between 0 and 1).", lower=0.0)
+  final_lr_fraction: float = _option(
+      0.0, "--lr_schedule=cosine: the last rate, as a fraction of "
+      "--learning_rate (0 to 1).", upper=1.0)
+  weight_decay: float = _option(
+      0.0, "Decoupled weight decay per step (as AdamW and SGDW): weights "
+      "shrink by learning rate x this; 0 is none.")
+  label_smoothing: float = _option(
+      0.0, "Train against targets that move this much of the probability "
+      "from the true class evenly to all classes (0 to 1); validation and "
+      "test losses stay plain cross-entropy.", upper=1.0)
+  clip_grad_norm: float = _option(
+      0.0, "Scale each step's gradients down to this global norm when "
+      "larger; 0 never clips.")
+  ema_decay: float = _option(
+      0.0, "Keep an exponential moving average of the weights, updated after "
+      "every step with this decay (e.g. 0.99 for short runs, 0.999 for "
+      "long ones; below 1); validation, test, the best weights, precise BN "
+      "and the export use the average. 0 keeps none. Fixed on resume: the "
+      "checkpoint holds the average.", on_resume=FIXED)
+  class_weight: str = _option(
+      "none", "`balanced`: weight each example's training loss by "
+      "total / (classes x its class's count), counted over the examples the "
+      "run trains on (after the held-out validation and dropped "
+      "duplicates), and print the weights; `none`: all equal.",
+      choices=CLASS_WEIGHTS)
+  progress: str = _option(
+      "auto", "Training progress: `bar` (redrawn in place), `epoch` (one "
+      "plain line per epoch: steps, seconds, loss, accuracy, validation, "
+      "learning rate; no escape codes), `none`; `auto`: the bar on a "
+      "terminal, else `epoch`.", choices=PROGRESS)
 
   def validate(self) -> Config:
     """Checks every field, naming the flag that sets it.
@@ -240,6 +300,15 @@ class Config:
     self._check_exclusions(check)
     check(not self.tpu or self.strategy == "tpu", "tpu",
           "only --strategy=tpu uses a TPU; add it or drop --tpu")
+    for flag in ("warmup_epochs", "final_lr_fraction", "weight_decay",
+                 "label_smoothing", "clip_grad_norm", "ema_decay"):
+      check(getattr(self, flag) >= 0, flag, "must be at least 0")
+    check(self.ema_decay < 1, "ema_decay", "must be below 1 (0 keeps no "
+          "average)")
+    check(self.plateau_factor < 1, "plateau_factor", "must be below 1")
+    check(self.lr_schedule != "plateau" or bool(self.validation_split),
+          "lr_schedule", "`plateau` follows the validation loss; give a "
+          "--validation_split")
     if self.data_service:
       try:
         pipeline_options.parse_address(self.data_service)
@@ -312,6 +381,8 @@ class Config:
       both values; empty if the run can resume.
     """
     # Compared as JSON, the form config.json keeps (tuples become lists).
+    # `previous` comes from `from_json`: a field its run did not record yet
+    # holds the default, which is what that run did.
     old, new = (json.loads(c.to_json()) for c in (previous, self))
     return [f"--{f.name}: the run was trained with {old[f.name]!r}, this "
             f"command asks for {new[f.name]!r}"

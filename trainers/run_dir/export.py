@@ -123,16 +123,33 @@ def load_export(export_dir: str | pathlib.Path):
       cannot be loaded (a truncated file), naming it.
   """
   export_dir = pathlib.Path(export_dir)
-  labels = export_dir / "assets" / LABELS_FILE
-  if not (export_dir / "saved_model.pb").exists() or not labels.exists():
-    raise FileNotFoundError(
-        f"No exported model in {export_dir} (expected saved_model.pb and "
-        f"assets/{LABELS_FILE}); train one first with "
-        "`python -m trainers.asl --workdir=...`.")
+  class_names = read_class_names(export_dir)
   try:
     loaded = tf.saved_model.load(str(export_dir))
   except (tf.errors.OpError, IndexError, ValueError, OSError, KeyError,
           message.DecodeError) as e:
     # IndexError: TensorFlow's reader on a truncated variables file.
     raise workdir_lib.damaged(export_dir, e) from None
-  return loaded, labels.read_text().split("\n")[:-1]
+  return loaded, class_names
+
+
+def read_class_names(export_dir: str | pathlib.Path) -> list[str]:
+  """An export's class names, without loading its SavedModel.
+
+  Raises:
+    FileNotFoundError: if the directory holds no export.
+  """
+  export_dir = pathlib.Path(export_dir)
+  labels = export_dir / "assets" / LABELS_FILE
+  if not (export_dir / "saved_model.pb").exists() or not labels.exists():
+    raise FileNotFoundError(
+        f"No exported model in {export_dir} (expected saved_model.pb and "
+        f"assets/{LABELS_FILE}); train one first with "
+        "`python -m trainers.asl --workdir=...`.")
+  return read_labels(labels)
+
+
+def read_labels(path: str | pathlib.Path) -> list[str]:
+  """Class names from a labels file, one a line in class-index order."""
+  # split, not splitlines: a name may hold any character but "\n".
+  return pathlib.Path(path).read_text().split("\n")[:-1]

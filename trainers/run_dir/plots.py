@@ -32,12 +32,13 @@ def _legend_outside(ax, fontsize: float = 8) -> None:
             fontsize=fontsize)
 
 
-def _figure_curves(history: Sequence[Mapping[str, Any]]) -> Figure:
+def _figure_curves(history: Sequence[Mapping[str, Any]],
+                   best_metric: str = "accuracy") -> Figure:
   """The figure of `plot_curves`, not yet saved."""
   if not history:
     raise ValueError("No epochs in the history; nothing to plot.")
   epochs = [h["epoch"] for h in history]
-  best = history_lib.best(history)
+  best = history_lib.best(history, best_metric)
   if best is not None and best.get("val_accuracy") is None:
     best = None  # Nothing was validated: no epoch to mark.
   fig, axes = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
@@ -65,21 +66,23 @@ def _figure_curves(history: Sequence[Mapping[str, Any]]) -> Figure:
 
 
 def plot_curves(history: Sequence[Mapping[str, Any]],
-                path: str | pathlib.Path) -> pathlib.Path:
+                path: str | pathlib.Path,
+                best_metric: str = "accuracy") -> pathlib.Path:
   """Loss and accuracy per epoch, train vs validation, best epoch marked.
 
-  The best epoch (first highest validation accuracy, the one whose weights
-  a run keeps) gets a dashed vertical line on both panels and a star on the
-  validation accuracy.
+  The best epoch (the first with the best validation `best_metric`, the one
+  whose weights a run keeps) gets a dashed vertical line on both panels and
+  a star on the validation accuracy.
 
   Args:
     history: `metrics.json`'s "history" records.
     path: Output PNG.
+    best_metric: The run's `--best_metric`.
 
   Returns:
     The PNG path.
   """
-  return _save(_figure_curves(history), path)
+  return _save(_figure_curves(history, best_metric), path)
 
 
 def _figure_series(series: Mapping[str, Sequence[tuple[float, float | None]]],

@@ -10,6 +10,9 @@ A workdir holds:
   logs/            TensorBoard event files (train/, validation/)
   model.keras      the final (best) model
   export/          SavedModel taking any photo (see `trainers.run_dir.export`)
+  litert/          `trainers.export`'s LiteRT models, model_<quantize>.tflite,
+                   and their class names, labels.txt
+  onnx/            `trainers.export --format=onnx`: model.onnx, labels.txt
   curves.png       loss and accuracy per epoch
   confusion_<split>.png  `trainers.evaluate`'s confusion matrix of a split
   scores_<split>.json    and its per-class precision, recall and F1
@@ -49,6 +52,11 @@ SCORES = "scores_{split}.json"
 MISTAKES = "mistakes_{split}.png"
 # Where the previous export waits while the new one is renamed in.
 OLD_EXPORT = "export.old"
+LITERT = "litert"
+LITERT_MODEL = "model_{quantize}.tflite"
+LITERT_SUFFIX = ".tflite"
+ONNX = "onnx"
+ONNX_MODEL = "model.onnx"
 
 PathLike = str | os.PathLike
 
@@ -76,6 +84,39 @@ def find_export(model: PathLike) -> pathlib.Path:
     if (model / name / "saved_model.pb").exists():
       return model / name
   return model / EXPORT
+
+
+def litert_model(workdir: PathLike, quantize: str) -> pathlib.Path:
+  """Where `trainers.export` writes a run's LiteRT model of `quantize`."""
+  return pathlib.Path(workdir) / LITERT / LITERT_MODEL.format(
+      quantize=quantize)
+
+
+def onnx_model(workdir: PathLike) -> pathlib.Path:
+  """Where `trainers.export --format=onnx` writes a run's ONNX model."""
+  return pathlib.Path(workdir) / ONNX / ONNX_MODEL
+
+
+def is_litert_file(path: PathLike) -> bool:
+  """Whether `path` is a LiteRT model file (by its name), not a run."""
+  path = pathlib.Path(path)
+  return path.suffix == LITERT_SUFFIX and not path.is_dir()
+
+
+def litert_run(model_file: PathLike) -> pathlib.Path:
+  """The run a `RUN/litert/*.tflite` file was converted from.
+
+  Raises:
+    FileNotFoundError: the file lies outside any run's `litert/` folder.
+  """
+  model_file = pathlib.Path(model_file)
+  run = model_file.parent.parent
+  if model_file.parent.name != LITERT or not (run / CONFIG).exists():
+    raise FileNotFoundError(
+        f"{model_file} is not in a run's {LITERT}/ folder: the dataset and "
+        "splits are read from the run it was converted from "
+        f"(RUN/{LITERT}/{model_file.name})")
+  return run
 
 
 def read_config(workdir: PathLike):
@@ -134,10 +175,18 @@ def mistakes_png(workdir: PathLike, split: str) -> pathlib.Path:
 def _run_file(workdir: PathLike, name: str) -> pathlib.Path:
   """`workdir/name`, or an error saying the workdir holds no run."""
   path = pathlib.Path(workdir) / name
+  if is_litert_file(workdir):
+    raise FileNotFoundError(not_a_run(workdir))
   if not path.exists():
     raise FileNotFoundError(f"{path} does not exist: is {workdir} the "
                             "--workdir of a trainer run?")
   return path
+
+
+def not_a_run(path: PathLike) -> str:
+  """Says that a command which reads runs was given a LiteRT model file."""
+  return (f"{path} is a LiteRT model, not a training run: this command "
+          "needs the run's directory (predict and evaluate take a .tflite)")
 
 
 def load_model(workdir: PathLike):
@@ -150,6 +199,8 @@ def load_model(workdir: PathLike):
   # The custom layers the models use must be registered before loading.
   from trainers import models  # pylint: disable=g-import-not-at-top,unused-import
   path = pathlib.Path(workdir) / MODEL
+  if is_litert_file(workdir):
+    raise FileNotFoundError(not_a_run(workdir))
   if not path.exists():
     raise FileNotFoundError(f"No {MODEL} in {workdir}; point --model at a "
                             "WORKDIR whose training has finished.")

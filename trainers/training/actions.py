@@ -4,8 +4,9 @@ As Orbit's controller calls actions between `train(num_steps)` calls, the
 loop (`trainers.training.loop`) runs its compiled calls and, between them
 and at the end of each epoch, calls these: checkpoints, TensorBoard
 summaries, the non-finite-loss and divergence checks, precise BN, the best
-weights and early stopping, the metrics file, the progress display, and the
-final test and export. None of them runs inside a compiled function.
+weights and early stopping, the metrics file, and the final test and
+export (the progress display is `trainers.training.progress`). None of them
+runs inside a compiled function.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 import pathlib
 from typing import Any
 
-import keras
 import tensorflow as tf
 
 from tfds_builders.common import files
@@ -138,12 +138,32 @@ class Summaries:
     with self.writers["train"].as_default():
       summaries.image("augmented_inputs", shown, step=epoch)
 
+  def learning_rates(self, schedule: Callable[[tf.Tensor], tf.Tensor],
+                     first_step: int, end_step: int) -> None:
+    """The rate of every update from `first_step` up to `end_step`.
+
+    Computed from the schedule (a function of the step) between compiled
+    calls, so the steps inside one call each get theirs. Tagged by the
+    global step, unlike the per-epoch scalars.
+
+    Args:
+      schedule: `trainers.training.schedules.Schedule`.
+      first_step: The global step before the first of the updates.
+      end_step: The global step after the last.
+    """
+    if not self.writers or end_step <= first_step:
+      return
+    rates = schedule(tf.range(first_step, end_step)).numpy()
+    with self.writers["train"].as_default():
+      for step, rate in enumerate(rates, start=first_step):
+        summaries.scalar("learning_rate/by_step", float(rate), step)
+
   def after_epoch(self, record: Mapping[str, Any]) -> None:
     epoch = record["epoch"]
     for split, writer in self.writers.items():
       prefix = "train" if split == "train" else "val"
       with writer.as_default():
-        for metric in ("loss", "accuracy"):
+        for metric in ("loss", "accuracy", "balanced_accuracy"):
           if f"{prefix}_{metric}" in record:
             summaries.scalar(metric, record[f"{prefix}_{metric}"], epoch)
         if split == "train":
@@ -156,21 +176,27 @@ class Summaries:
 class BestWeights:
   """Keeps the weights of the best validated epoch, for the final outputs."""
 
-  def __init__(self, model: keras.Model, out: pathlib.Path, enabled: bool):
+  def __init__(self, state: TrainState, out: pathlib.Path, enabled: bool,
+               metric: str = "accuracy"):
     """Prepares `out/best.weights.h5`.
 
     Args:
-      model: Whose weights are kept.
+      state: Whose model's (evaluated) weights are kept.
       out: Where this process writes.
       enabled: False (no validation split) keeps the last weights instead.
+      metric: `--best_metric`.
     """
-    self.model = model
+    self.state = state
+    self.model = state.model
     self.path = out / workdir_lib.BEST_WEIGHTS
     self.enabled = enabled
+    self.metric = metric
 
   def after_epoch(self, history: Sequence[Mapping[str, Any]]) -> None:
-    if self.enabled and history_lib.best(history) is history[-1]:
-      with files.atomic_path(self.path) as tmp:
+    if self.enabled and history_lib.best(history, self.metric) is history[-1]:
+      # The weights that were validated: the average under --ema_decay.
+      with self.state.evaluated_weights(), files.atomic_path(
+          self.path) as tmp:
         self.model.save_weights(str(tmp))
 
   def restore(self) -> bool:
@@ -183,44 +209,27 @@ class BestWeights:
 
 
 class EarlyStopping:
-  """Stops after `patience` epochs without a better validation accuracy."""
+  """Stops after `patience` epochs without a better validation metric."""
 
-  def __init__(self, patience: int):
+  def __init__(self, patience: int, metric: str = "accuracy"):
     self.patience = patience
+    self.metric = metric
 
   def should_stop(self, history: Sequence[Mapping[str, Any]]) -> bool:
-    return history_lib.patience_exhausted(history, self.patience)
+    return history_lib.patience_exhausted(history, self.patience,
+                                          self.metric)
 
   def message(self, epoch: int) -> str:
     return (f"Stopping early after epoch {epoch}: no better validation "
-            f"accuracy in {self.patience} epochs.")
-
-
-class Progress:
-  """The epoch's progress bar: steps done, running loss and accuracy."""
-
-  _METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
-
-  def __init__(self, epoch: int, epochs: int, steps: int):
-    print(f"Epoch {epoch}/{epochs}")
-    self.steps = steps
-    self.bar = keras.utils.Progbar(steps, stateful_metrics=self._METRICS)
-
-  def update(self, done: int, values: Mapping[str, float]) -> None:
-    if done < self.steps:
-      self.bar.update(done, values=list(values.items()))
-
-  def end(self, record: Mapping[str, Any]) -> None:
-    values = [(k, record[f"train_{k}"]) for k in ("loss", "accuracy")]
-    values += [(k, record[k]) for k in ("val_loss", "val_accuracy")
-               if k in record]
-    self.bar.update(self.steps, values=values)
+            f"{self.metric.replace('_', ' ')} in {self.patience} epochs.")
 
 
 def write_metrics(out: pathlib.Path, history: History,
-                  test: Mapping[str, float] | None = None) -> dict[str, Any]:
+                  test: Mapping[str, float] | None = None,
+                  best_metric: str = "accuracy") -> dict[str, Any]:
   """Writes metrics.json (history, best epoch, test result) and returns it."""
-  metrics = {"history": history, "best": history_lib.best(history)}
+  metrics = {"history": history,
+             "best": history_lib.best(history, best_metric)}
   if test is not None:
     metrics["test"] = dict(test)
   files.write_json(out / workdir_lib.METRICS, metrics)
@@ -231,12 +240,13 @@ class FinalOutputs:
   """The end of a run: the best weights tested, saved, exported, plotted."""
 
   def __init__(self, state: TrainState, data: DataSpec, workdir: pathlib.Path,
-               out: pathlib.Path, chief: bool):
+               out: pathlib.Path, chief: bool, best_metric: str = "accuracy"):
     self.state = state
     self.data = data
     self.workdir = workdir
     self.out = out
     self.chief = chief
+    self.best_metric = best_metric
 
   def __call__(self, history: History,
                evaluate: Callable[[tf.data.Dataset], dict[str, float]]
@@ -250,17 +260,23 @@ class FinalOutputs:
     Returns:
       The contents of metrics.json.
     """
-    best = history_lib.best(history)
+    best = history_lib.best(history, self.best_metric)
     if best and "val_accuracy" in best:
-      print(f"Best epoch: {best['epoch']} (validation accuracy "
-            f"{best['val_accuracy']:.4f}, loss {best['val_loss']:.4f}); "
-            "the outputs below hold its weights.")
+      balanced = best.get("val_balanced_accuracy")
+      print(f"Best epoch by validation {self.best_metric.replace('_', ' ')}: "
+            f"{best['epoch']} (accuracy {best['val_accuracy']:.4f}"
+            + (f", balanced accuracy {balanced:.4f}" if balanced is not None
+               else "")
+            + f", loss {best['val_loss']:.4f}); the outputs below hold its "
+            "weights.")
     test = None
     if self.data.test_split:
       test = evaluate(self.data.test())
       print(f"Test ({self.data.test_split}): loss {test['loss']:.4f}, "
-            f"accuracy {test['accuracy']:.4f}")
-    metrics = write_metrics(self.out, history, test)
+            f"accuracy {test['accuracy']:.4f}"
+            + (f", balanced accuracy {test['balanced_accuracy']:.4f}"
+               if "balanced_accuracy" in test else ""))
+    metrics = write_metrics(self.out, history, test, self.best_metric)
     model = self.state.model
     with files.atomic_path(self.out / workdir_lib.MODEL) as tmp:
       model.save(str(tmp))
@@ -270,6 +286,7 @@ class FinalOutputs:
         previous=self.out / workdir_lib.OLD_EXPORT)
     if self.chief:
       if history:
-        plots.plot_curves(history, self.workdir / workdir_lib.CURVES)
+        plots.plot_curves(history, self.workdir / workdir_lib.CURVES,
+                          self.best_metric)
       workdir_lib.print_outputs(self.workdir)
     return metrics

@@ -48,9 +48,13 @@ from trainers.run_dir import lock
 from trainers.run_dir import workdir as workdir_lib
 from trainers.training import actions
 from trainers.training import checkpoints
+from trainers.training import class_weights as class_weights_lib
 from trainers.training import data as data_lib
 from trainers.training import distribute
+from trainers.training import losses
+from trainers.training import progress as progress_lib
 from trainers.training import resume
+from trainers.training import schedules
 from trainers.training import state as state_lib
 from trainers.training import steps as steps_lib
 from trainers.training import stop_signals
@@ -146,17 +150,18 @@ class Controller:
                                  self.checkpoints)
     self.precise_bn = actions.PreciseBatchNorm(
         state, data, config.precise_bn_batches, self.strategy)
-    self.best_weights = actions.BestWeights(state.model, self.out,
-                                            bool(data.validation_split))
+    self.best_weights = actions.BestWeights(
+        state, self.out, bool(data.validation_split), config.best_metric)
     self.early_stopping = actions.EarlyStopping(
-        config.early_stopping_patience)
+        config.early_stopping_patience, config.best_metric)
     self.final_outputs = actions.FinalOutputs(state, data, workdir, self.out,
-                                              chief)
+                                              chief, config.best_metric)
     self.summaries = actions.Summaries(
         state, workdir / workdir_lib.LOGS, chief, config.summary_images,
         config.seed, self.strategy)
-    self.train_loop, self.evaluate = _compiled_steps(config, state,
-                                                     self.strategy)
+    self.schedule = schedules.from_config(config, data.steps_per_epoch)
+    self.train_loop, self.evaluate = _compiled_steps(
+        config, state, data, self.schedule, self.strategy)
 
   def run(self) -> dict[str, Any]:
     """Holds the workdir, then resumes or starts, trains, tests, exports."""
@@ -182,6 +187,9 @@ class Controller:
       # of them is left to the cluster manager.
       with stop_signals.catch(config.strategy != "multi_worker") as stop:
         for epoch in range(start, config.epochs + 1):
+          cut = self.schedule.follow(history)
+          if cut:
+            print(cut)
           record = self._train_epoch(epoch, iterator, stop,
                                      show_inputs=epoch == start)
           self.health.after_epoch(record)
@@ -191,6 +199,7 @@ class Controller:
             print(self.early_stopping.message(epoch))
             break
     if not self.best_weights.restore():
+      self.state.keep_evaluated_weights()
       self.precise_bn()
     return self.final_outputs(history, self.evaluate)
 
@@ -212,27 +221,15 @@ class Controller:
     print(f"Resuming from {latest}: epoch {epoch} done"
           + (f", {in_epoch} steps into epoch {epoch + 1}." if in_epoch else
              "."))
-    record = self.state.run_record.numpy().decode()
-    path = self.workdir / workdir_lib.METRICS
-    try:
-      from_file = json.loads(path.read_text()).get("history", [])
-    except (OSError, ValueError):
-      from_file = None
-    if record:
-      history = json.loads(record)["history"]
-      if from_file is None:
-        print(f"{path} is missing or damaged; it is written again from the "
-              "checkpoint's record of the run.")
-    elif from_file is not None:
-      # A checkpoint from before the record: metrics.json is written before
-      # the checkpoint, so it may hold an epoch whose checkpoint never
-      # landed; that epoch is trained again.
-      history = from_file
-    else:
-      raise config_lib.ConfigError(
-          f"{path} is missing or damaged and {latest} does not record the "
-          "run's history; the run cannot be resumed. Use another --workdir.")
-    return [h for h in history if h["epoch"] <= epoch]
+    history = resume.restored_history(self.state.run_record.numpy().decode(),
+                                      self.workdir, latest, epoch)
+    schedule = self.schedule
+    schedule.follow(history)  # The plateau cuts made so far.
+    if schedule.kind != "constant":
+      # --epochs may have changed: the rest of the decay spans the new run.
+      print(f"{schedule.describe().capitalize()}; at step {step}: "
+            f"{float(schedule(step)):.3g}.")
+    return history
 
   def _record_config(self) -> None:
     """Writes config.json, saying which changeable flags a resume changed."""
@@ -240,8 +237,11 @@ class Controller:
     record = self.state.run_record.numpy().decode()
     if record:
       # Only CHANGEABLE fields can differ (`resume.check_config`).
-      old, new = json.loads(record)["config"], json.loads(
-          self.config.to_json())
+      # Through `from_json`: a field the run did not record yet held its
+      # default.
+      old = json.loads(config_lib.Config.from_json(
+          json.dumps(json.loads(record)["config"])).to_json())
+      new = json.loads(self.config.to_json())
       changed = sorted(k for k in new if old.get(k) != new[k])
       if changed:
         print("Resuming with " + ", ".join(
@@ -253,7 +253,8 @@ class Controller:
                    show_inputs: bool) -> dict[str, Any]:
     """Runs the epoch's remaining steps, then validates."""
     state, steps = self.state, self.data.steps_per_epoch
-    progress = actions.Progress(epoch, self.config.epochs, steps)
+    progress = progress_lib.Progress(epoch, self.config.epochs, steps,
+                                     self.config.progress)
     done = state.global_step - (epoch - 1) * steps
     if done == 0:
       # A resumed run keeps the sums of the steps it already took.
@@ -267,6 +268,8 @@ class Controller:
               self.checkpoints.steps_to_next_save(state.global_step) or steps)
       call_started = time.perf_counter()
       images = self.train_loop(iterator, tf.constant(n, tf.int32))
+      self.summaries.learning_rates(self.schedule, state.global_step - n,
+                                    state.global_step)
       done += n
       if show_inputs:
         self.summaries.inputs(images, epoch)
@@ -284,11 +287,24 @@ class Controller:
               "grad_norms": state.grad_norms.result(),
               "seconds": round(time.perf_counter() - started, 3)}
     if self.data.validation_split:
-      self.precise_bn()
-      val = self.evaluate(self.data.validation())
-      record.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
-    progress.end(record)
+      with state.evaluated_weights():
+        self.precise_bn()
+        val = self.evaluate(self.data.validation())
+      record.update({f"val_{k}": v for k, v in val.items()})
+    progress.end(record, state.learning_rate,
+                 show_balanced=self._show_balanced_accuracy())
     return record
+
+  def _show_balanced_accuracy(self) -> bool:
+    """Whether the console shows the balanced accuracy too.
+
+    Always recorded; shown when it is the best metric or when it says
+    something accuracy does not (an evaluated split whose classes differ
+    in size by 1.5x or more).
+    """
+    return (self.config.best_metric == "balanced_accuracy"
+            or (bool(self.data.validation_split)
+                and self.state.eval_metrics.imbalance() >= 1.5))
 
   def _end_epoch(self, history: list[dict[str, Any]]) -> None:
     """Best weights, summaries, metrics.json, then the epoch's checkpoint."""
@@ -296,20 +312,27 @@ class Controller:
     self.summaries.after_epoch(history[-1])
     self.state.epoch.assign(history[-1]["epoch"])
     # Before the checkpoint: a kill between the two trains the epoch again.
-    actions.write_metrics(self.out, history)
+    actions.write_metrics(self.out, history,
+                          best_metric=self.config.best_metric)
     self.checkpoints.save()
 
 
 def _compiled_steps(config: config_lib.Config, state: state_lib.TrainState,
+                    data: data_lib.DataSpec, schedule: schedules.Schedule,
                     strategy: tf.distribute.Strategy | None):
   """The multi-step train loop and the eval pass, compiled per `--mode`."""
   use_tf_function = config.mode == "function"
   loss_fn = keras.losses.SparseCategoricalCrossentropy()
   train_step = steps_lib.make_train_step(
-      state.model, state.optimizer, loss_fn, state.train_metrics,
+      state.model, state.optimizer,
+      losses.train_loss(data.num_classes, config.label_smoothing),
+      state.train_metrics,
       augmenter=state.augmenter, jit_compile=config.jit_compile,
       first_bad_step=state.first_bad_step, step=state.step,
-      strategy=strategy, grad_norms=state.grad_norms)
+      strategy=strategy, grad_norms=state.grad_norms,
+      schedule=schedule,
+      class_weights=class_weights_lib.from_config(config, data),
+      weight_average=state.weight_average)
   train_loop = steps_lib.make_train_loop(train_step,
                                          use_tf_function=use_tf_function)
   evaluate = steps_lib.make_evaluate(

@@ -21,16 +21,27 @@ class StepMetrics(tf.Module):
   means where it stopped.
   """
 
-  def __init__(self, prefix: str):
+  def __init__(self, prefix: str, num_classes: int = 0):
     """Creates zeroed sums.
 
     Args:
       prefix: Names the variables `{prefix}_loss_sum` and so on.
+      num_classes: If given, also counts hits and examples per class, for
+        the balanced accuracy (`update_classes`).
     """
     super().__init__(name=f"{prefix}_metrics")
     self.loss_sum = tf.Variable(0.0, trainable=False, name=f"{prefix}_loss_sum")
     self.correct = tf.Variable(0.0, trainable=False, name=f"{prefix}_correct")
     self.count = tf.Variable(0.0, trainable=False, name=f"{prefix}_count")
+    self.num_classes = num_classes
+    self.class_correct = self.class_count = None
+    if num_classes:
+      self.class_correct = tf.Variable(tf.zeros([num_classes]),
+                                       trainable=False,
+                                       name=f"{prefix}_class_correct")
+      self.class_count = tf.Variable(tf.zeros([num_classes]),
+                                     trainable=False,
+                                     name=f"{prefix}_class_count")
 
   def update(self, loss, correct, count) -> None:
     """Adds one (global) batch.
@@ -47,16 +58,46 @@ class StepMetrics(tf.Module):
     self.correct.assign_add(tf.cast(correct, tf.float32))
     self.count.assign_add(count)
 
+  def update_classes(self, labels, probabilities) -> None:
+    """Adds one batch's hits and examples per true class."""
+    labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
+    predicted = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+    hits = tf.cast(tf.equal(predicted, labels), tf.float32)
+    self.class_correct.assign_add(tf.math.unsorted_segment_sum(
+        hits, labels, self.num_classes))
+    self.class_count.assign_add(tf.math.unsorted_segment_sum(
+        tf.ones_like(hits), labels, self.num_classes))
+
   def reset(self) -> None:
     """Clears the running means, e.g. at the start of an epoch."""
     for variable in (self.loss_sum, self.correct, self.count):
       variable.assign(0.0)
+    if self.num_classes:
+      for variable in (self.class_correct, self.class_count):
+        variable.assign(tf.zeros_like(variable))
 
   def result(self) -> dict[str, float]:
-    """Current values as Python floats (forces a device sync)."""
+    """Current values as Python floats (forces a device sync).
+
+    With per-class counts, also `balanced_accuracy`: the mean recall of the
+    classes that had examples (as scikit-learn's `balanced_accuracy_score`).
+    """
     count = max(float(self.count.numpy()), 1.0)
-    return {"loss": float(self.loss_sum.numpy()) / count,
-            "accuracy": float(self.correct.numpy()) / count}
+    result = {"loss": float(self.loss_sum.numpy()) / count,
+              "accuracy": float(self.correct.numpy()) / count}
+    if self.num_classes:
+      per_class = self.class_count.numpy()
+      present = per_class > 0
+      if present.any():
+        recalls = self.class_correct.numpy()[present] / per_class[present]
+        result["balanced_accuracy"] = float(recalls.mean())
+    return result
+
+  def imbalance(self) -> float:
+    """Largest over smallest class count of the pass (1 when balanced)."""
+    per_class = self.class_count.numpy()
+    present = per_class[per_class > 0]
+    return float(present.max() / present.min()) if present.size else 1.0
 
 
 def correct_and_count(labels, probabilities) -> tuple[tf.Tensor, tf.Tensor]:

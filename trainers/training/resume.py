@@ -99,6 +99,45 @@ def check_data(identity: dict[str, Any], previous: dict[str, Any] | None,
           "for a new run.")
 
 
+def restored_history(record: str, workdir: pathlib.Path, latest: str,
+                     epochs_done: int) -> list[dict[str, Any]]:
+  """The history of the epochs a restored checkpoint holds.
+
+  Args:
+    record: The checkpoint's run record (JSON), empty in checkpoints
+      written before it existed.
+    workdir: The run directory, whose metrics.json is the fallback.
+    latest: The restored checkpoint, for messages.
+    epochs_done: Epochs the checkpoint completed.
+
+  Returns:
+    The records of epochs 1 to `epochs_done`.
+
+  Raises:
+    ConfigError: neither the record nor metrics.json has the history.
+  """
+  path = workdir / workdir_lib.METRICS
+  try:
+    from_file = json.loads(path.read_text()).get("history", [])
+  except (OSError, ValueError):
+    from_file = None
+  if record:
+    history = json.loads(record)["history"]
+    if from_file is None:
+      print(f"{path} is missing or damaged; it is written again from the "
+            "checkpoint's record of the run.")
+  elif from_file is not None:
+    # A checkpoint from before the record: metrics.json is written before
+    # the checkpoint, so it may hold an epoch whose checkpoint never
+    # landed; that epoch is trained again.
+    history = from_file
+  else:
+    raise config_lib.ConfigError(
+        f"{path} is missing or damaged and {latest} does not record the "
+        "run's history; the run cannot be resumed. Use another --workdir.")
+  return [h for h in history if h["epoch"] <= epochs_done]
+
+
 def _refuse(workdir: pathlib.Path, conflicts: list[str], advice: str) -> None:
   if conflicts:
     raise config_lib.ConfigError(

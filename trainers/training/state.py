@@ -18,6 +18,7 @@ import tensorflow as tf
 import asl_pipeline
 from trainers import models
 from trainers.command_line import config as config_lib
+from trainers.training import ema as ema_lib
 from trainers.training import metrics as metrics_lib
 from trainers.training.data import DataSpec
 
@@ -37,12 +38,30 @@ def dtype_policy(precision: str) -> Iterator[None]:
     keras.config.set_dtype_policy(previous)
 
 
-def make_optimizer(config: config_lib.Config) -> keras.optimizers.Optimizer:
-  """The optimizer `--optimizer` names, at `--learning_rate`."""
+def make_optimizer(config: config_lib.Config, replicas: int = 1
+                   ) -> keras.optimizers.Optimizer:
+  """The optimizer `--optimizer` names, at `--learning_rate`.
+
+  Args:
+    config: The run's config (optimizer, rate, weight decay, clipping).
+    replicas: Replicas the gradients are summed over.
+
+  Returns:
+    The optimizer.
+  """
+  settings = dict(_OPTIMIZER_SETTINGS.get(config.optimizer, {}))
+  if config.weight_decay:
+    # Keras 3 decays decoupled from the gradient: w -= lr * decay * w.
+    settings["weight_decay"] = config.weight_decay
+  if config.clip_grad_norm:
+    # Keras clips each replica's gradients before summing them, and each
+    # carries 1 / replicas of the loss: clipping those at norm / replicas
+    # clips each replica's batch gradient at the norm (on one device,
+    # exactly the global norm of the batch's gradient).
+    settings["global_clipnorm"] = config.clip_grad_norm / replicas
   optimizer = keras.optimizers.get({
       "class_name": config.optimizer,
-      "config": {"learning_rate": config.learning_rate,
-                 **_OPTIMIZER_SETTINGS.get(config.optimizer, {})}})
+      "config": {"learning_rate": config.learning_rate, **settings}})
   if config.precision == "mixed_float16":
     # float16 gradients underflow: scale the loss up, and skip (and
     # re-scale) steps whose gradients overflow. bfloat16 has float32's
@@ -93,6 +112,8 @@ class TrainState:
     grad_norms: The epoch's per-layer gradient norms.
     run_record: JSON of the run's config, data identity and history, saved
       with every checkpoint (`trainers.training.checkpoints`).
+    weight_average: The moving average of the weights (`--ema_decay`), or
+      None.
     checkpoint: Over all of the above but the eval metrics.
   """
 
@@ -107,6 +128,7 @@ class TrainState:
   grad_norms: metrics_lib.GradNorms
   run_record: tf.Variable
   checkpoint: tf.train.Checkpoint
+  weight_average: ema_lib.WeightAverage | None = None
 
   @classmethod
   def create(cls, config: config_lib.Config, data: DataSpec,
@@ -133,7 +155,7 @@ class TrainState:
             num_classes=data.num_classes, **config.model_options)
       except ValueError as e:
         raise config_lib.ConfigError(f"--model={config.model}: {e}") from None
-      optimizer = make_optimizer(config)
+      optimizer = make_optimizer(config, strategy.num_replicas_in_sync)
       optimizer.build(model.trainable_variables)
       # Built whatever --augment says, so that the checkpoint always holds
       # its random state and --augment may change when a run resumes.
@@ -142,21 +164,26 @@ class TrainState:
                                           trainable=False)
       step, epoch, first_bad_step = counter(0), counter(0), counter(-1)
       train_metrics = metrics_lib.StepMetrics("train")
-      eval_metrics = metrics_lib.StepMetrics("eval")
+      eval_metrics = metrics_lib.StepMetrics("eval", data.num_classes)
       grad_norms = metrics_lib.GradNorms(model.trainable_variables)
+      weight_average = (ema_lib.WeightAverage(model.trainable_variables,
+                                              config.ema_decay)
+                        if config.ema_decay else None)
     # Host-side, outside the strategy: one string, never mirrored.
     run_record = tf.Variable("", dtype=tf.string, trainable=False)
     checkpoint = tf.train.Checkpoint(
         model=model, optimizer=optimizer, step=step, epoch=epoch,
         train_metrics=train_metrics, grad_norms=grad_norms,
         seed_states=seed_states(model),
-        augmenter_seeds=seed_states(augmenter), run_record=run_record)
+        augmenter_seeds=seed_states(augmenter), run_record=run_record,
+        **({"weight_average": weight_average}
+           if weight_average is not None else {}))
     return cls(model=model, optimizer=optimizer,
                augmenter=augmenter if config.augment == "device" else None,
                step=step, epoch=epoch, first_bad_step=first_bad_step,
                train_metrics=train_metrics, eval_metrics=eval_metrics,
                grad_norms=grad_norms, run_record=run_record,
-               checkpoint=checkpoint)
+               checkpoint=checkpoint, weight_average=weight_average)
 
   @property
   def global_step(self) -> int:
@@ -170,6 +197,21 @@ class TrainState:
   def learning_rate(self) -> float:
     return float(tf.convert_to_tensor(
         inner_optimizer(self.optimizer).learning_rate))
+
+  def evaluated_weights(self) -> contextlib.AbstractContextManager[None]:
+    """The weights a run is judged and shipped by, for the block.
+
+    The moving average under `--ema_decay`, swapped in and out again; the
+    trained weights themselves otherwise.
+    """
+    if self.weight_average is None:
+      return contextlib.nullcontext()
+    return self.weight_average.swapped_in()
+
+  def keep_evaluated_weights(self) -> None:
+    """Leaves the evaluated weights in the model: training is over."""
+    if self.weight_average is not None:
+      self.weight_average.copy_to_weights()
 
   def set_learning_rate(self, value: float) -> None:
     """Takes a changed `--learning_rate` over a restored checkpoint's."""

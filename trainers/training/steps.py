@@ -16,6 +16,7 @@ from collections.abc import Callable
 import keras
 import tensorflow as tf
 
+from trainers.training import ema as ema_lib
 from trainers.training import metrics as metrics_lib
 
 
@@ -26,7 +27,11 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
                     first_bad_step: tf.Variable,
                     step: tf.Variable,
                     strategy: tf.distribute.Strategy | None = None,
-                    grad_norms: metrics_lib.GradNorms | None = None) -> Callable:
+                    grad_norms: metrics_lib.GradNorms | None = None,
+                    schedule: Callable | None = None,
+                    class_weights: tf.Tensor | None = None,
+                    weight_average: ema_lib.WeightAverage | None = None
+                    ) -> Callable:
   """Builds `train_step(images, labels) -> loss`.
 
   Under a `tf.distribute` strategy, `images` and `labels` are the per-replica
@@ -56,6 +61,13 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
     strategy: The strategy whose replicas run the step (`strategy.run`);
       None runs it directly on the default device.
     grad_norms: If given, updated with the per-layer gradient norms.
+    schedule: Maps the global step to the learning rate, which is set
+      before each update (`trainers.training.schedules`); None keeps the
+      optimizer's rate.
+    class_weights: float32 [num_classes]: each example's loss is weighted
+      by its class's (`trainers.training.class_weights`); None weighs all
+      equally.
+    weight_average: If given, updated after every update (`--ema_decay`).
 
   Returns:
     The step function.
@@ -67,7 +79,11 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
   def forward_backward(images, labels):
     with tf.GradientTape() as tape:
       probabilities = model(images, training=True)
-      loss = loss_fn(labels, probabilities)
+      if class_weights is None:
+        loss = loss_fn(labels, probabilities)
+      else:
+        loss = loss_fn(labels, probabilities, sample_weight=tf.gather(
+            class_weights, tf.reshape(tf.cast(labels, tf.int32), [-1])))
       if model.losses:  # Weight regularizers, if a model has any.
         # Unlike loss_fn, not scaled per replica by Keras: summed over the
         # replicas it would count once per replica.
@@ -103,6 +119,10 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
     return loss, correct, count, norms
 
   def train_step(images, labels):
+    if schedule is not None:
+      # From the checkpointed step alone, so a resumed run's rate is exact.
+      getattr(optimizer, "inner_optimizer", optimizer).learning_rate.assign(
+          schedule(step))
     if default:
       # No replicas to run or reduce over: the same step, without the
       # distribution wrappers' ops.
@@ -121,6 +141,9 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
     metrics.update(loss, correct, count)
     if grad_norms is not None:
       grad_norms.update(norms)
+    if weight_average is not None:
+      # In cross-replica context, from weights every replica shares.
+      weight_average.update(step)
     step.assign_add(1)
     bad = tf.logical_and(first_bad_step < 0,
                          tf.logical_not(tf.math.is_finite(loss)))
@@ -185,13 +208,15 @@ def make_eval_step(model: keras.Model, loss_fn: keras.losses.Loss,
     probabilities = model(images, training=False)
     metrics.update(loss_fn(labels, probabilities),
                    *metrics_lib.correct_and_count(labels, probabilities))
+    if metrics.num_classes:
+      metrics.update_classes(labels, probabilities)
 
   return eval_step
 
 
 def make_evaluate(eval_step: Callable, metrics: metrics_lib.StepMetrics, *,
                   use_tf_function: bool) -> Callable:
-  """Builds `evaluate(dataset) -> {"loss", "accuracy"}`: one full pass.
+  """Builds `evaluate(dataset) -> metrics.result()`: one full pass.
 
   Args:
     eval_step: From `make_eval_step`, bound to `metrics`.
