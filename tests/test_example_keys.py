@@ -44,7 +44,7 @@ def test_split_is_read_from_the_id():
                               ) == "test"
 
 
-class _Photos(tfds.core.GeneratorBasedBuilder):
+class NamedPhotos(tfds.core.GeneratorBasedBuilder):
   """Six tiny photos, named like the cats_dogs builder names them."""
 
   VERSION = tfds.core.Version("1.0.0")
@@ -69,7 +69,7 @@ class _Photos(tfds.core.GeneratorBasedBuilder):
 
 
 def test_photo_keys_are_their_file_names(tmp_path):
-  builder = _Photos(data_dir=str(tmp_path))
+  builder = NamedPhotos(data_dir=str(tmp_path))
   builder.download_and_prepare()
   examples = _ids(builder, "train")
   keys = example_keys.keys(builder, None,
