@@ -79,3 +79,13 @@ def test_the_recipe_takes_the_datasets_trainer_defaults(dataset, model):
   command_module.define_flags(flag_values)
   flag_values(["label_issues", f"--dataset={dataset}", "--out=/tmp/x"])
   assert command_module.recipe(flag_values).model == model
+
+
+def test_a_recipe_that_needs_validation_is_refused_for_folds():
+  from trainers.analysis import out_of_fold  # pylint: disable=g-import-not-at-top
+  from trainers.command_line import config as config_lib  # pylint: disable=g-import-not-at-top
+  with pytest.raises(config_lib.ConfigError, match="--lr_schedule=plateau"):
+    out_of_fold.fold_config(config_lib.Config(lr_schedule="plateau"), 0, 4)
+  fold = out_of_fold.fold_config(config_lib.Config(), 1, 4).validate()
+  assert (fold.holdout_fold, fold.validation_split, fold.test_split) == (
+      "1/4", "", "")

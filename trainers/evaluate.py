@@ -69,7 +69,6 @@ def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   from tfds_builders.common import files
   from trainers.analysis import backends
   from trainers.analysis import evaluation
-  from trainers.analysis import example_keys
   from trainers.analysis import mistakes as mistakes_lib
   from trainers.run_dir import plots
   # pylint: enable=g-import-not-at-top
@@ -87,8 +86,7 @@ def main(flag_values: flags.FlagValues, args: list[str]) -> None:
   # One pass: the matrix, and the worst mistakes with their images.
   matrix, worst = mistakes_lib.scan(model, dataset, info.num_classes,
                                     flag_values.mistakes)
-  worst = mistakes_lib.with_keys(worst, example_keys.keys(
-      config.dataset, data_dir, [m.tfds_id for m in worst]))
+  worst = mistakes_lib.named(worst, config.dataset, data_dir)
   print(f"{config.dataset} {name}, model {model_path}")
   print(evaluation.report(matrix, info.class_names))
   out_dir = pathlib.Path(flag_values.out or default_out)

@@ -49,8 +49,8 @@ def search(config: config_lib.Config, out_dir: str | pathlib.Path,
       written.
   """
   # Every check the fold runs will make, before any of them writes.
-  data_lib.DataSpec.create(out_of_fold.fold_config(config, 0, folds),
-                           announce=False)
+  data_lib.DataSpec.create(
+      out_of_fold.fold_config(config, 0, folds).validate(), announce=False)
   out_dir = pathlib.Path(out_dir)
   out_dir.mkdir(parents=True, exist_ok=True)
   oof = out_of_fold.run_folds(config, out_dir, folds)

@@ -18,6 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from trainers.analysis import example_keys
 from trainers.run_dir import grids
 
 DEFAULT_COUNT = 16
@@ -132,6 +133,13 @@ def with_keys(mistakes: Sequence[Mistake],
   """The mistakes with their keys filled in from `{tfds_id: key}`."""
   return [dataclasses.replace(m, key=keys.get(m.tfds_id, m.tfds_id))
           for m in mistakes]
+
+
+def named(mistakes: Sequence[Mistake], dataset: str,
+          data_dir: str | None) -> list[Mistake]:
+  """The mistakes with the keys `example_keys` finds in their dataset."""
+  return with_keys(mistakes, example_keys.keys(
+      dataset, data_dir, [m.tfds_id for m in mistakes]))
 
 
 def as_json(mistakes: Sequence[Mistake],

@@ -53,7 +53,16 @@ class OutOfFold:
 
 def fold_config(config: config_lib.Config, fold: int,
                 folds: int) -> config_lib.Config:
-  """The recipe trained without fold `fold`: no validation, no test."""
+  """The recipe trained without fold `fold`: no validation, no test.
+
+  Raises:
+    ConfigError: the recipe needs validation (`--lr_schedule=plateau`).
+  """
+  if config.lr_schedule == "plateau":
+    raise config_lib.ConfigError(
+        "--lr_schedule=plateau follows the validation loss, and the fold "
+        "runs have no validation (every example is in some fold); choose "
+        "another --lr_schedule.")
   return dataclasses.replace(
       config, holdout_fold=f"{fold}/{folds}", validation_split="",
       test_split="", early_stopping_patience=0)

@@ -317,24 +317,19 @@ class Config:
     return self
 
   def _check_exclusions(self, check) -> None:
-    """The options that leave examples out: files readable, folds sane."""
+    """The options that leave examples out: a readable file, a sane fold."""
     # Imported here: both are standard library only, like this module.
     from trainers.analysis import issues_file  # pylint: disable=g-import-not-at-top
     from trainers.training import folds  # pylint: disable=g-import-not-at-top
-    if self.drop_label_issues:
-      try:
-        issues_file.read(self.drop_label_issues)
-      except ValueError as e:
-        check(False, "drop_label_issues", str(e))
-      check(not self.data_service, "drop_label_issues", "the tf.data "
-            "service reads the whole split; drop --data_service or this flag")
-    if self.holdout_fold:
-      try:
-        folds.parse(self.holdout_fold)
-      except ValueError as e:
-        check(False, "holdout_fold", str(e))
-      check(not self.data_service, "holdout_fold", "the tf.data service "
-            "reads the whole split")
+    for flag, parse in (("drop_label_issues", issues_file.read),
+                        ("holdout_fold", folds.parse)):
+      if getattr(self, flag):
+        try:
+          parse(getattr(self, flag))
+        except ValueError as e:
+          check(False, flag, str(e))
+        check(not self.data_service, flag, "the tf.data service reads the "
+              "whole split; drop --data_service or this flag")
 
   def _check_bounds(self, field: dataclasses.Field, check) -> None:
     """The checks of one field's metadata: choices, bounds, finiteness."""
