@@ -75,3 +75,20 @@ def test_the_trainer_command_line_takes_the_flag(tmp_path):
                                     f"--drop_label_issues={good}")
   config = trainer_flags.config_from_flags(flag_values, asl.DEFAULTS)
   assert config.drop_label_issues == str(good)
+
+
+def test_a_list_of_another_dataset_is_refused_naming_the_file(asl_data_dir,
+                                                               tmp_path):
+  from trainers.training import exclusions  # pylint: disable=g-import-not-at-top
+  other = _write(tmp_path / "other.json",
+                 {**GOOD, "dataset": "cats_dogs/folder/1.0.0"})
+  config = config_lib.Config(data_dir=asl_data_dir,
+                             drop_label_issues=str(other))
+  with pytest.raises(config_lib.ConfigError) as raised:
+    exclusions.label_issues(config, 100)
+  assert str(other) in str(raised.value)
+  assert "sign_language_mnist/auto/1.0.0" in str(raised.value)
+  same = _write(tmp_path / "same.json", GOOD)
+  assert exclusions.label_issues(
+      config_lib.Config(data_dir=asl_data_dir, drop_label_issues=str(same)),
+      100) == {"sign_language_mnist-train.tfrecord-0__3", "x__9"}
