@@ -74,6 +74,11 @@ def _decode(name: sources.Dataset, data_dir: str | None,
   return (lambda example: to_tuple(example_op(example))), decodes_jpeg
 
 
+def _with_id(decode):
+  """The per-example op, returning the example's TFDS id as well."""
+  return lambda example: (*decode(example), example[sources.ID_KEY])
+
+
 def _batch_op(label_mode: str, num_classes: int):
   """Batched `(uint8 images, int labels)` -> float images, labels as asked.
 
@@ -282,8 +287,8 @@ def eval_dataset(name: sources.Dataset, *, batch_size: int,
                  image_size: int | Sequence[int] | None = None,
                  label_mode: str = "int", assert_cardinality: bool = True,
                  include_ids: Collection[str] | None = None,
-                 image_key: str | None = None, label_key: str | None = None
-                 ) -> tf.data.Dataset:
+                 image_key: str | None = None, label_key: str | None = None,
+                 with_ids: bool = False) -> tf.data.Dataset:
   """One ordered pass over `split` as batches of `(images, labels)`.
 
   Same elements as `train_dataset` (float32 images in [0, 1], labels as
@@ -306,6 +311,8 @@ def eval_dataset(name: sources.Dataset, *, batch_size: int,
       (a part held out of a split for validation).
     image_key: As in `train_dataset`.
     label_key: As in `train_dataset`.
+    with_ids: Batches of `(images, labels, ids)` instead: each example's
+      TFDS id (a string), to name the examples a model gets wrong.
 
   Returns:
     A finite `tf.data.Dataset`.
@@ -326,7 +333,10 @@ def eval_dataset(name: sources.Dataset, *, batch_size: int,
                            decode_image=not decodes_jpeg,
                            include_ids=include_ids,
                            image_key=dataset_info.image_key,
-                           label_key=dataset_info.label_key)
+                           label_key=dataset_info.label_key,
+                           keep_ids=with_ids)
+  if with_ids:
+    decode = _with_id(decode)
   # Decode and resize per example, in parallel.
   ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
   if assert_cardinality:
@@ -337,7 +347,8 @@ def eval_dataset(name: sources.Dataset, *, batch_size: int,
   # Keep the partial batch: evaluation must see every example exactly once.
   ds = ds.batch(batch_size, num_parallel_calls=tf.data.AUTOTUNE)
   # One float conversion per batch instead of one per image.
-  ds = ds.map(_batch_op(label_mode, num_classes),
-              num_parallel_calls=tf.data.AUTOTUNE)
+  to_float = _batch_op(label_mode, num_classes)
+  ds = ds.map((lambda x, y, ids: (*to_float(x, y), ids)) if with_ids
+              else to_float, num_parallel_calls=tf.data.AUTOTUNE)
   # Overlap input work with the evaluation step.
   return ds.prefetch(tf.data.AUTOTUNE)

@@ -25,6 +25,7 @@ from tfds_builders.common import example_ids
 # The keys of the examples `load` yields, whatever the dataset calls them.
 IMAGE_KEY = "image"
 LABEL_KEY = "label"
+ID_KEY = example_ids.ID_KEY
 
 Dataset = builders.Dataset
 describe = builders.describe
@@ -233,14 +234,19 @@ def _shard(ready: tfds.core.DatasetBuilder, split, read_config, decoders,
 
 
 def _standard_keys(dataset: tf.data.Dataset, image_key: str,
-                   label_key: str) -> tf.data.Dataset:
-  """Examples as `{"image", "label"}` dicts, other features left out."""
-  if (image_key, label_key) == (IMAGE_KEY, LABEL_KEY) and set(
-      dataset.element_spec) == {IMAGE_KEY, LABEL_KEY}:
+                   label_key: str, keep_ids: bool = False) -> tf.data.Dataset:
+  """Examples as `{"image", "label"}` dicts, other features left out.
+
+  With `keep_ids`, each example keeps its TFDS id too (`ID_KEY`).
+  """
+  wanted = {IMAGE_KEY: image_key, LABEL_KEY: label_key}
+  if keep_ids:
+    wanted[ID_KEY] = ID_KEY
+  if all(k == v for k, v in wanted.items()) and set(
+      dataset.element_spec) == set(wanted):
     return dataset  # Already so: no extra stage per example.
   return dataset.map(
-      lambda example: {IMAGE_KEY: example[image_key],
-                       LABEL_KEY: example[label_key]},
+      lambda example: {k: example[v] for k, v in wanted.items()},
       num_parallel_calls=tf.data.AUTOTUNE)
 
 
@@ -249,8 +255,8 @@ def load(name: Dataset, *, split: str, data_dir: str | None = None,
          input_context: tf.distribute.InputContext | None = None,
          decode_image: bool = True, exclude_ids: Collection[str] = (),
          include_ids: Collection[str] | None = None,
-         image_key: str | None = None, label_key: str | None = None
-         ) -> tuple[tf.data.Dataset, int]:
+         image_key: str | None = None, label_key: str | None = None,
+         keep_ids: bool = False) -> tuple[tf.data.Dataset, int]:
   """Reads one split as a dataset of `{"image", "label"}` dicts.
 
   The dataset's image and label features become `"image"` and `"label"`,
@@ -274,6 +280,7 @@ def load(name: Dataset, *, split: str, data_dir: str | None = None,
       held-out part of a split).
     image_key: The image feature; None finds it.
     label_key: The label feature; None finds it.
+    keep_ids: Keep each example's TFDS id, as `"tfds_id"` (`ID_KEY`).
 
   Returns:
     The dataset and the number of examples this shard reads (before
@@ -296,7 +303,7 @@ def load(name: Dataset, *, split: str, data_dir: str | None = None,
   # mode each service worker reads only part of the split, which TFDS's
   # element-count assertion would reject ("expected N elements but
   # contained only 0").
-  by_id = bool(exclude_ids) or include_ids is not None
+  by_id = bool(exclude_ids) or include_ids is not None or keep_ids
   read_config = tfds.ReadConfig(shuffle_seed=seed, add_tfds_id=by_id,
                                 assert_cardinality=False)
   decoders = (None if decode_image
@@ -304,7 +311,8 @@ def load(name: Dataset, *, split: str, data_dir: str | None = None,
   dataset, count = _shard(ready, split, read_config, decoders, shuffle_files,
                           input_context)
   if by_id and example_ids.ID_KEY not in dataset.element_spec:
-    argument = "exclude_ids" if exclude_ids else "include_ids"
+    argument = ("exclude_ids" if exclude_ids else
+                "include_ids" if include_ids is not None else "with_ids")
     raise ValueError(
         f"{argument}= needs examples that carry their TFDS id; "
         f"{builders.describe(name)} gives none (only TFDS's file-based "
@@ -314,4 +322,5 @@ def load(name: Dataset, *, split: str, data_dir: str | None = None,
     count = len(include_ids)
   if exclude_ids:
     dataset = example_ids.drop_keys(dataset, exclude_ids)
-  return _standard_keys(dataset, found.image_key, found.label_key), count
+  return _standard_keys(dataset, found.image_key, found.label_key,
+                        keep_ids), count

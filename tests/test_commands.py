@@ -19,6 +19,12 @@ USAGE_ERRORS = [
      "--ema_decay=1.0 is invalid: must be below 1", "run"),
     ("trainers.cats_dogs", ["--finetune=most", "--workdir=TMP/run"],
      "flag --finetune=most:", "run"),
+    ("trainers.asl", ["--drop_label_issues=TMP/afile", "--workdir=TMP/run"],
+     "--drop_label_issues='TMP/afile' is invalid: TMP/afile: ", "run"),
+    ("trainers.label_issues", ["--folds=1", "--out=TMP/issues"],
+     "flag --folds=1:", "issues"),
+    ("trainers.label_issues", ["--dataset=none_such", "--out=TMP/issues"],
+     "none_such", "issues"),
     ("trainers.predict", ["--workdir=TMP/none", "photo.png"],
      "flag --workdir=TMP/none: does not exist", "none"),
     ("trainers.evaluate", ["--model=TMP", "--out=TMP/afile"],
@@ -87,7 +93,7 @@ def test_the_run_directory_and_out_have_one_name_everywhere(capsys):
     out = capsys.readouterr().out
     assert "--workdir:" in out and "--model:" in out  # alias, old name
   for module_name in ("trainers.evaluate", "trainers.visualize",
-                      "trainers.compare", "trainers.sample_images",
+                      "trainers.compare", "trainers.label_issues", "trainers.sample_images",
                       "asl_pipeline.preview", "tfds_builders.report.__main__"):
     assert _execute(module_name, ["--help"]) == 0
     assert "--out:" in capsys.readouterr().out

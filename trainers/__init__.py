@@ -4,8 +4,11 @@ Commands (each `python -m trainers.<name>`; `--help` lists its flags):
   asl            train a Sign Language MNIST classifier
   cats_dogs      train a cats/dogs (or any photo-folder) classifier
   predict        classes for photos, from a run's export or a .tflite
-  evaluate       accuracy, per-class precision/recall, confusion matrix
+  evaluate       accuracy, per-class precision/recall, confusion matrix,
+                 the most confidently wrong examples
   export         a run's model as LiteRT (.tflite, quantized or not) or ONNX
+  label_issues   likely label errors of a training split, by k-fold
+                 cross-validation (cleanlab)
   visualize      conv filters, feature maps and training curves of a run
   compare        several runs side by side: curves and a table
   sample_images  a few dataset images as PNG files, to try predict on

@@ -24,3 +24,41 @@ def test_cli_agrees_with_the_trainers_test_accuracy(trained_asl_run,
   assert (out / "confusion_test.png").stat().st_size > 0
   assert f"Confusion matrix: {out / 'confusion_test.png'}" in result.stdout
   assert json.loads((workdir / "metrics.json").read_text()) == metrics
+
+
+def test_evaluate_draws_and_lists_the_worst_mistakes(trained_asl_run,
+                                                    asl_data_dir, tmp_path):
+  out = tmp_path / "pictures"
+  result = helpers.run_module(
+      "trainers.evaluate", f"--workdir={trained_asl_run.workdir}",
+      f"--data_dir={asl_data_dir}", "--split=test", "--mistakes=5",
+      f"--out={out}")
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert (out / "mistakes_test.png").stat().st_size > 0
+  worst = json.loads((out / "scores_test.json").read_text())["mistakes"]
+  assert len(worst) == 5
+  assert [m["rank"] for m in worst] == [1, 2, 3, 4, 5]
+  probabilities = [m["probability"] for m in worst]
+  assert probabilities == sorted(probabilities, reverse=True)
+  for mistake in worst:
+    assert re.fullmatch(r"sign_mnist_test\.csv:\d+", mistake["key"])
+    assert mistake["label"] != mistake["predicted"]
+    assert mistake["label_probability"] <= mistake["probability"]
+
+
+def test_mistakes_of_photos_are_named_by_their_files(cats_dogs_data_dir,
+                                                     tmp_path):
+  run = tmp_path / "run"
+  result = helpers.run_module(
+      "trainers.cats_dogs", f"--data_dir={cats_dogs_data_dir}",
+      "--model=perceptron", "--image_size=32,32", "--epochs=1",
+      "--steps_per_epoch=1", "--batch_size=8", f"--workdir={run}")
+  assert result.returncode == 0, result.stderr[-2000:]
+  result = helpers.run_module("trainers.evaluate", f"--workdir={run}",
+                              "--mistakes=16", "--split=test")
+  assert result.returncode == 0, result.stderr[-2000:]
+  worst = json.loads((run / "scores_test.json").read_text())["mistakes"]
+  assert worst, "an untrained model gets some photo wrong"
+  for mistake in worst:
+    assert re.fullmatch(r"test/(cats|dogs)/[^/]+", mistake["key"])
+  assert (run / "mistakes_test.png").stat().st_size > 0

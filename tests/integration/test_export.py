@@ -30,6 +30,8 @@ def test_export_then_predict_and_evaluate_the_file(finished_run, hand_png):
   assert evaluated.stdout.splitlines()[1].startswith("accuracy ")
   assert (finished_run / "litert" / "model_int8" /
           "scores_test.json").exists()
+  assert (finished_run / "litert" / "model_int8" /
+          "mistakes_test.png").exists()
 
 
 def test_usage_errors_are_one_line(finished_run, tmp_path):

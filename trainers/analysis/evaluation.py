@@ -12,6 +12,7 @@ per class, and counts as 0 in the averages.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import dataclasses
 from typing import Any
 
 import keras
@@ -22,7 +23,7 @@ import tensorflow as tf
 AVERAGES = ("macro avg", "weighted avg")
 
 
-def evaluation_set(config, split: str | None = None
+def evaluation_set(config, split: str | None = None, with_ids: bool = False
                    ) -> tuple[str, tf.data.Dataset]:
   """The examples to evaluate a run on, and their name.
 
@@ -32,10 +33,11 @@ def evaluation_set(config, split: str | None = None
     split: A TFDS split string; None takes the run's own test split, else
       its validation examples (which may be a part held out of the
       training split), the same ones the run was tested or validated on.
+    with_ids: Batches of `(images, labels, ids)`, ids the TFDS ids.
 
   Returns:
     `(name, dataset)`: "test", "validation" or `split`, and one pass of
-    `(images, labels)` batches.
+    `(images, labels)` batches (with `ids` if asked).
   """
   # pylint: disable=g-import-not-at-top
   import asl_pipeline
@@ -44,13 +46,18 @@ def evaluation_set(config, split: str | None = None
   if split:
     return split, asl_pipeline.eval_dataset(
         config.dataset, batch_size=config.eval_batch_size, split=split,
-        data_dir=config.data_dir, image_size=config.image_size)
-  spec = data_lib.DataSpec.create(config, announce=False)
+        data_dir=config.data_dir, image_size=config.image_size,
+        with_ids=with_ids)
+  # What is left out of training changes no validation or test example:
+  # skip finding it (a --drop_label_issues file may have moved since).
+  spec = data_lib.DataSpec.create(dataclasses.replace(
+      config, drop_cross_split_duplicates=False, drop_label_issues=None,
+      holdout_fold=""), announce=False)
   if spec.test_split:
-    return spec.test_split, spec.test()
+    return spec.test_split, spec.test(with_ids)
   if spec.validation_split:
     print("No test split: evaluating the run's validation examples.")
-    return "validation", spec.validation()
+    return "validation", spec.validation(with_ids)
   raise ValueError("the run has neither a test nor a validation split; "
                    "name one with --split.")
 

@@ -166,6 +166,15 @@ class Config:
       False, "Leave out training examples that duplicate, exactly or nearly, "
       "a validation or test example (as `python -m tfds_builders.report` "
       "finds them), and say how many.", on_resume=FIXED)
+  drop_label_issues: str | None = _option(
+      None, "A label_issues.json of `python -m trainers.label_issues`: "
+      "leave the examples it lists out of training (made from the same "
+      "dataset, which is checked).", on_resume=FIXED)
+  holdout_fold: str = _option(
+      "", "K/N: train without fold K (0-based) of N stratified, seeded "
+      "folds of --train_split (`trainers.training.folds`), as "
+      "`trainers.label_issues` does; empty trains on all.",
+      on_resume=FIXED, flag=False)
   validation_split: str = _option(
       "auto", "TFDS split validated each epoch (picks the best weights, "
       "drives early stopping); `auto`: the dataset's `validation` split, "
@@ -288,6 +297,7 @@ class Config:
     check(not (self.drop_cross_split_duplicates and self.data_service),
           "drop_cross_split_duplicates", "the tf.data service reads the "
           "whole split; drop --data_service or this flag")
+    self._check_exclusions(check)
     check(not self.tpu or self.strategy == "tpu", "tpu",
           "only --strategy=tpu uses a TPU; add it or drop --tpu")
     for flag in ("warmup_epochs", "final_lr_fraction", "weight_decay",
@@ -305,6 +315,21 @@ class Config:
       except ValueError as e:
         check(False, "data_service", str(e))
     return self
+
+  def _check_exclusions(self, check) -> None:
+    """The options that leave examples out: a readable file, a sane fold."""
+    # Imported here: both are standard library only, like this module.
+    from trainers.analysis import issues_file  # pylint: disable=g-import-not-at-top
+    from trainers.training import folds  # pylint: disable=g-import-not-at-top
+    for flag, parse in (("drop_label_issues", issues_file.read),
+                        ("holdout_fold", folds.parse)):
+      if getattr(self, flag):
+        try:
+          parse(getattr(self, flag))
+        except ValueError as e:
+          check(False, flag, str(e))
+        check(not self.data_service, flag, "the tf.data service reads the "
+              "whole split; drop --data_service or this flag")
 
   def _check_bounds(self, field: dataclasses.Field, check) -> None:
     """The checks of one field's metadata: choices, bounds, finiteness."""

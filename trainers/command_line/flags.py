@@ -48,16 +48,20 @@ class ModelOption:
 
 def define_flags(defaults: config_lib.Config,
                  model_options: tuple[ModelOption, ...] = (),
-                 *, flag_values: flags.FlagValues) -> None:
+                 *, flag_values: flags.FlagValues,
+                 workdir: bool = True) -> None:
   """Defines `--workdir`, a flag per Config field, and the model options.
 
   Args:
     defaults: Config whose values become the flag defaults.
     model_options: Model-specific flags of this trainer.
     flag_values: Where to define them: the command's own `FlagValues`.
+    workdir: Define `--workdir` (False for a command that lays out runs
+      of its own under `--out`).
   """
   fv = flag_values
-  command_flags.define_workdir(fv, WORKDIR_HELP, read=False)
+  if workdir:
+    command_flags.define_workdir(fv, WORKDIR_HELP, read=False)
   types = typing.get_type_hints(config_lib.Config)
   for field in dataclasses.fields(config_lib.Config):
     if field.metadata["flag"]:

@@ -5,4 +5,5 @@
   export     the SavedModel that takes any photo
   summaries  TensorBoard scalars and images
   plots      curves, filters, feature maps, confusion matrices
+  grids      example images with captions: mistakes, label issues
 """

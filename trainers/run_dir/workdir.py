@@ -16,6 +16,7 @@ A workdir holds:
   curves.png       loss and accuracy per epoch
   confusion_<split>.png  `trainers.evaluate`'s confusion matrix of a split
   scores_<split>.json    and its per-class precision, recall and F1
+  mistakes_<split>.png   and its most confidently wrong examples
 
 Every file is written whole or not at all (`tfds_builders.common.files`), so
 a run killed at any moment leaves the previous version or the new one.
@@ -48,6 +49,7 @@ CURVES = "curves.png"
 # Written by `trainers.evaluate`, one each per evaluated split.
 CONFUSION = "confusion_{split}.png"
 SCORES = "scores_{split}.json"
+MISTAKES = "mistakes_{split}.png"
 # Where the previous export waits while the new one is renamed in.
 OLD_EXPORT = "export.old"
 LITERT = "litert"
@@ -161,6 +163,12 @@ def confusion_png(workdir: PathLike, split: str) -> pathlib.Path:
 def scores_json(workdir: PathLike, split: str) -> pathlib.Path:
   """Where `trainers.evaluate` writes the scores of `split`."""
   return pathlib.Path(workdir) / SCORES.format(
+      split=split.replace("/", "_"))
+
+
+def mistakes_png(workdir: PathLike, split: str) -> pathlib.Path:
+  """Where `trainers.evaluate` draws the worst mistakes on `split`."""
+  return pathlib.Path(workdir) / MISTAKES.format(
       split=split.replace("/", "_"))
 
 

@@ -8,6 +8,8 @@
                 disk; the run record each checkpoint holds
   resume        whether a workdir's run may resume: its fixed flags and data
   splits        which examples train, validate and test (`auto` splits)
+  exclusions    training examples left out: duplicates, label issues, a fold
+  folds         stratified, seeded k-fold splits of a training split
   steps         the compiled train and eval steps and the multi-step loop
   metrics       running loss/accuracy sums and per-layer gradient norms
   state         what a checkpoint holds, the optimizer and the dtype policy

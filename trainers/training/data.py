@@ -11,6 +11,7 @@ import tensorflow as tf
 import asl_pipeline
 import asl_pipeline.sources
 from tfds_builders.common import shards
+from trainers.training import exclusions
 from trainers.training import splits as splits_lib
 from trainers.command_line import config as config_lib
 
@@ -31,7 +32,7 @@ class DataSpec:
     validation_split: Split validated each epoch, or "" for none.
     test_split: Split tested at the end, or "" for none.
     exclude_ids: TFDS ids of training examples left out: those held out
-      for validation, and the duplicates of `--drop_cross_split_duplicates`.
+      for validation, and those of `trainers.training.exclusions`.
     validation_ids: When validation holds out part of the training split,
       the ids of that part; else empty.
     identity: What the run trains on, recorded in its checkpoints so that a
@@ -89,8 +90,11 @@ class DataSpec:
           "--image_size=HEIGHT,WIDTH.")
     chosen = _resolved_splits(config)
     sizes = _split_sizes(config, chosen)
-    exclude = chosen.validation_ids | _cross_split_duplicates(
-        config, chosen, sizes["train"] - len(chosen.validation_ids))
+    kept = sizes["train"] - len(chosen.validation_ids)
+    exclude = (chosen.validation_ids |
+               exclusions.cross_split_duplicates(config, chosen, kept) |
+               exclusions.label_issues(config, kept) |
+               exclusions.holdout_fold(config, chosen))
     sizes["train"] -= len(exclude)
     steps = config.steps_per_epoch or sizes["train"] // config.batch_size
     if steps < 1:
@@ -184,20 +188,26 @@ class DataSpec:
         seed=None, repeat=False, shuffle_buffer=_SERVICE_SHUFFLE_BUFFER,
         assert_cardinality=False, exclude_ids=self.exclude_ids)
 
-  def validation(self) -> tf.data.Dataset:
-    """One pass over the validation examples in eval batches."""
-    return self._eval(self.validation_split, self.validation_ids or None)
+  def validation(self, with_ids: bool = False) -> tf.data.Dataset:
+    """One pass over the validation examples in eval batches.
 
-  def test(self) -> tf.data.Dataset:
-    """One pass over the test split in eval batches."""
-    return self._eval(self.test_split)
+    Args:
+      with_ids: Batches of `(images, labels, ids)`, ids the TFDS ids.
+    """
+    return self._eval(self.validation_split, self.validation_ids or None,
+                      with_ids)
 
-  def _eval(self, split: str, include_ids=None) -> tf.data.Dataset:
+  def test(self, with_ids: bool = False) -> tf.data.Dataset:
+    """One pass over the test split in eval batches (see `validation`)."""
+    return self._eval(self.test_split, None, with_ids)
+
+  def _eval(self, split: str, include_ids=None,
+            with_ids: bool = False) -> tf.data.Dataset:
     c = self.config
     return asl_pipeline.eval_dataset(
         c.dataset, batch_size=c.eval_batch_size, split=split,
         data_dir=c.data_dir, image_size=c.image_size,
-        include_ids=include_ids)
+        include_ids=include_ids, with_ids=with_ids)
 
 
 def _resolved_splits(config: config_lib.Config) -> splits_lib.Splits:
@@ -226,25 +236,6 @@ def _split_sizes(config: config_lib.Config,
   if chosen.validation_ids:
     sizes["validation"] = len(chosen.validation_ids)
   return sizes
-
-
-def _cross_split_duplicates(config: config_lib.Config,
-                            chosen: splits_lib.Splits,
-                            train_examples: int) -> frozenset[str]:
-  """`--drop_cross_split_duplicates`: training copies of other examples."""
-  if not config.drop_cross_split_duplicates:
-    return frozenset()
-  # Here, not at the top: the report brings plotting along.
-  from tfds_builders import report  # pylint: disable=g-import-not-at-top
-  others = [s for s in (chosen.validation, chosen.test)
-            if s and s != chosen.train]
-  found = frozenset(report.cross_split_duplicate_keys(
-      config.dataset, data_dir=config.data_dir, train_split=chosen.train,
-      other_splits=others)) - chosen.validation_ids
-  print(f"--drop_cross_split_duplicates: leaving out {len(found)} of the "
-        f"{train_examples} training examples, duplicates of validation or "
-        "test examples.")
-  return found
 
 
 # Below this many examples, a validation accuracy moves in steps of over 2%

@@ -98,18 +98,8 @@ def holdout_ids(dataset: str, data_dir: str | None, split: str,
   Returns:
     TFDS ids of the chosen examples.
   """
-  builder = asl_pipeline.sources.builder(dataset, data_dir)
-  info = asl_pipeline.info(dataset, data_dir)
-  # Labels and ids only: the images are never decoded.
-  examples = builder.as_dataset(
-      split=split, read_config=tfds.ReadConfig(add_tfds_id=True),
-      decoders={info.image_key: tfds.decode.SkipDecoding()})
-  by_class = collections.defaultdict(list)
-  for example in examples.as_numpy_iterator():
-    by_class[int(example[info.label_key])].append(
-        example["tfds_id"].decode())
   chosen = set()
-  for ids in by_class.values():
+  for ids in ids_by_class(dataset, data_dir, split).values():
     if len(ids) < 2:
       continue  # A lone example trains; it cannot also validate.
     take = min(len(ids) - 1, math.ceil(fraction * len(ids)))
@@ -119,3 +109,21 @@ def holdout_ids(dataset: str, data_dir: str | None, split: str,
 
 def _rank(seed: int, example_id: str) -> str:
   return hashlib.sha256(f"{seed}:{example_id}".encode()).hexdigest()
+
+
+def ids_by_class(dataset: str, data_dir: str | None,
+                 split: str) -> dict[int, list[str]]:
+  """The TFDS ids of each class's examples of `split`, in reading order.
+
+  Labels and ids only: the images are never decoded.
+  """
+  builder = asl_pipeline.sources.builder(dataset, data_dir)
+  info = asl_pipeline.info(dataset, data_dir)
+  examples = builder.as_dataset(
+      split=split, read_config=tfds.ReadConfig(add_tfds_id=True),
+      decoders={info.image_key: tfds.decode.SkipDecoding()})
+  by_class = collections.defaultdict(list)
+  for example in examples.as_numpy_iterator():
+    by_class[int(example[info.label_key])].append(
+        example["tfds_id"].decode())
+  return dict(by_class)
