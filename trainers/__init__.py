@@ -21,14 +21,17 @@ The library, one hop from here:
                  every command follows (one-line errors, exit statuses)
   training/      `train_and_evaluate`: the controller and the actions at its
                  boundaries, the compiled steps, metrics, the checkpointed
-                 state, the data spec, precise BN, health checks, stop
-                 signals, tf.distribute
+                 state, the data spec, learning-rate schedules, the moving
+                 average of the weights, class weights, the progress
+                 display, precise BN, health checks, stop signals,
+                 tf.distribute, cross-validation folds
   run_dir/       the run directory: its files, the export, the LiteRT and
                  ONNX conversions, TensorBoard summaries, plots
   analysis/      what is done with a finished run: the model backends
-                 (SavedModel, Keras, LiteRT), evaluation, inference on
-                 photos, introspection of filters and feature maps,
-                 comparison of runs
+                 (SavedModel, Keras, LiteRT), evaluation and the worst
+                 mistakes, label issues from out-of-fold probabilities,
+                 inference on photos, Grad-CAM, introspection of filters
+                 and feature maps, comparison of runs
   models/        the model registry and the model families
 
 Layering runs one way: `tfds_builders` <- `asl_pipeline` <- `trainers`;

@@ -2,6 +2,9 @@
 
   config        `Config`: every training option, written once (no TensorFlow
                 or Keras, ever)
+  recipe        its training-recipe fields (schedule, regularisation, class
+                weights, progress), which `Config` inherits
+  fields        how a field is declared: default, help, bounds, resume rule
   flags         absl flags derived from `Config`, in a command's own
                 `FlagValues`
   preflight     the checks that need Keras or TensorFlow (the model and its

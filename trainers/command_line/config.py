@@ -24,6 +24,8 @@ from typing import Any
 from asl_pipeline import options as pipeline_options
 from tfds_builders.common import command
 from tfds_builders.common import command_flags
+from trainers.command_line import fields
+from trainers.command_line import recipe
 
 # Keras's own optimizer names (`keras.optimizers.get`).
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
@@ -32,9 +34,6 @@ AUGMENTS = pipeline_options.AUGMENT_MODES
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 # tf.distribute strategies (`trainers.training.distribute.make_strategy`).
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
-LR_SCHEDULES = ("constant", "cosine", "plateau")
-PROGRESS = ("auto", "bar", "epoch", "none")
-CLASS_WEIGHTS = ("none", "balanced")
 # What picks the best epoch and drives early stopping
 # (`trainers.training.history`).
 BEST_METRICS = ("accuracy", "balanced_accuracy", "loss")
@@ -43,12 +42,13 @@ BEST_METRICS = ("accuracy", "balanced_accuracy", "loss")
 FINETUNE_STRATEGIES = ("scratch", "full", "partial", "head")
 DEEP10_ACTIVATIONS = ("sigmoid", "relu")
 
-# What a resumed run may do with a field (`Config.resume_conflicts`).
-# CHANGEABLE: takes effect from the resumed step on (more epochs, a new
-# learning rate, other devices). FIXED: decides what the checkpoint holds or
-# which data it was trained on; a change is refused before any work.
-CHANGEABLE = "changeable"
-FIXED = "fixed"
+# What a resumed run may do with a field (`trainers.command_line.fields`).
+CHANGEABLE, FIXED = fields.CHANGEABLE, fields.FIXED
+_option = fields.option
+# The recipe's choices (`trainers.command_line.recipe`).
+LR_SCHEDULES = recipe.LR_SCHEDULES
+PROGRESS = recipe.PROGRESS
+CLASS_WEIGHTS = recipe.CLASS_WEIGHTS
 
 
 class ConfigError(command.UsageError):
@@ -59,35 +59,8 @@ class ConfigError(command.UsageError):
   """
 
 
-def _option(default: Any, help: str, *, choices: tuple[str, ...] = (),  # pylint: disable=redefined-builtin
-            lower: int | float | None = None, upper: int | None = None,
-            on_resume: str = CHANGEABLE, flag: bool = True) -> Any:
-  """A Config field with what `trainers.command_line.flags` and `validate` need.
-
-  Args:
-    default: The default value (a dict becomes a per-instance copy).
-    help: The flag's help text.
-    choices: The allowed values, for an enum flag.
-    lower: The smallest allowed value, for a number (None stays allowed
-      when it is the default). A float's bound is strict, and a float must
-      be finite.
-    upper: The largest allowed value, for an integer.
-    on_resume: CHANGEABLE or FIXED.
-    flag: Whether the trainers define a flag for it.
-
-  Returns:
-    A `dataclasses.field`.
-  """
-  metadata = {"help": help, "choices": choices, "lower": lower,
-              "upper": upper, "on_resume": on_resume, "flag": flag}
-  if isinstance(default, dict):
-    return dataclasses.field(default_factory=lambda: dict(default),
-                             metadata=metadata)
-  return dataclasses.field(default=default, metadata=metadata)
-
-
 @dataclasses.dataclass(frozen=True)
-class Config:
+class Config(recipe.RecipeFields):
   """Everything that decides how a model is trained; never the output path.
 
   The defaults are the course recipe for Sign Language MNIST; the cats/dogs
@@ -215,54 +188,6 @@ class Config:
       None, "grpc://HOST:PORT of a tf.data service dispatcher (`python -m "
       "asl_pipeline.service dispatcher`) whose workers produce the training "
       "batches.")
-  # The training recipe beyond the course's: schedule and regularisation.
-  lr_schedule: str = _option(
-      "constant", "Learning-rate schedule, a function of the global step (a "
-      "resumed run continues it exactly): `constant` at --learning_rate, or "
-      "`cosine` from it down to --final_lr_fraction of it at the last step "
-      "of --epochs (more --epochs on resume stretch the remaining decay), "
-      "or `plateau`: times --plateau_factor after every --plateau_patience "
-      "epochs without a lower validation loss (as Keras's "
-      "ReduceLROnPlateau).", choices=LR_SCHEDULES)
-  warmup_epochs: float = _option(
-      0.0, "Epochs (fractions allowed) of linear warm-up to --learning_rate "
-      "before the schedule.")
-  plateau_patience: int = _option(
-      3, "--lr_schedule=plateau: validated epochs without a lower loss "
-      "before each cut.", lower=1)
-  plateau_factor: float = _option(
-      0.5, "--lr_schedule=plateau: what each cut multiplies the rate by "
-      "(between 0 and 1).", lower=0.0)
-  final_lr_fraction: float = _option(
-      0.0, "--lr_schedule=cosine: the last rate, as a fraction of "
-      "--learning_rate (0 to 1).", upper=1.0)
-  weight_decay: float = _option(
-      0.0, "Decoupled weight decay per step (as AdamW and SGDW): weights "
-      "shrink by learning rate x this; 0 is none.")
-  label_smoothing: float = _option(
-      0.0, "Train against targets that move this much of the probability "
-      "from the true class evenly to all classes (0 to 1); validation and "
-      "test losses stay plain cross-entropy.", upper=1.0)
-  clip_grad_norm: float = _option(
-      0.0, "Scale each step's gradients down to this global norm when "
-      "larger; 0 never clips.")
-  ema_decay: float = _option(
-      0.0, "Keep an exponential moving average of the weights, updated after "
-      "every step with this decay (e.g. 0.99 for short runs, 0.999 for "
-      "long ones; below 1); validation, test, the best weights, precise BN "
-      "and the export use the average. 0 keeps none. Fixed on resume: the "
-      "checkpoint holds the average.", on_resume=FIXED)
-  class_weight: str = _option(
-      "none", "`balanced`: weight each example's training loss by "
-      "total / (classes x its class's count), counted over the examples the "
-      "run trains on (after the held-out validation and dropped "
-      "duplicates), and print the weights; `none`: all equal.",
-      choices=CLASS_WEIGHTS)
-  progress: str = _option(
-      "auto", "Training progress: `bar` (redrawn in place), `epoch` (one "
-      "plain line per epoch: steps, seconds, loss, accuracy, validation, "
-      "learning rate; no escape codes), `none`; `auto`: the bar on a "
-      "terminal, else `epoch`.", choices=PROGRESS)
 
   def validate(self) -> Config:
     """Checks every field, naming the flag that sets it.
@@ -300,12 +225,7 @@ class Config:
     self._check_exclusions(check)
     check(not self.tpu or self.strategy == "tpu", "tpu",
           "only --strategy=tpu uses a TPU; add it or drop --tpu")
-    for flag in ("warmup_epochs", "final_lr_fraction", "weight_decay",
-                 "label_smoothing", "clip_grad_norm", "ema_decay"):
-      check(getattr(self, flag) >= 0, flag, "must be at least 0")
-    check(self.ema_decay < 1, "ema_decay", "must be below 1 (0 keeps no "
-          "average)")
-    check(self.plateau_factor < 1, "plateau_factor", "must be below 1")
+    self.check_recipe(check)
     check(self.lr_schedule != "plateau" or bool(self.validation_split),
           "lr_schedule", "`plateau` follows the validation loss; give a "
           "--validation_split")
