@@ -39,22 +39,22 @@ def test_two_step_run_writes_every_output(asl_data_dir, tmp_path, mode, jit):
   helpers.check_finished_run(tmp_path, metrics, config)
 
 
-def test_a_stopped_run_resumes_at_the_next_epoch(asl_data_dir, tmp_path,
-                                                 capsys):
-  loop.train_and_evaluate(tiny_config(asl_data_dir, epochs=2), tmp_path)
-  first = json.loads((tmp_path / "metrics.json").read_text())["history"]
-  metrics = loop.train_and_evaluate(tiny_config(asl_data_dir, epochs=3),
-                                    tmp_path)
+def test_a_stopped_run_resumes_at_the_next_epoch(finished_run, capsys):
+  # The session's run: two epochs of two steps, stopped at its end.
+  first = json.loads((finished_run / "metrics.json").read_text())["history"]
+  metrics = helpers.resume_for_one_more_epoch(finished_run)
 
   assert "Resuming" in capsys.readouterr().out
   assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3]
   assert metrics["history"][:2] == first  # Old epochs kept, not re-run.
-  assert helpers.checkpointed_step(tmp_path) == 6  # The counter carried on.
+  assert helpers.checkpointed_step(finished_run) == 6  # The counter went on.
 
   # The saved model holds the best epoch's weights, not the last epoch's.
-  model = keras.models.load_model(tmp_path / "model.keras")
+  model = keras.models.load_model(finished_run / "model.keras")
   model.compile(metrics=["accuracy"], loss="sparse_categorical_crossentropy")
-  validation = data_lib.DataSpec.create(tiny_config(asl_data_dir)).validation()
+  config = config_lib.Config.from_json(
+      (finished_run / "config.json").read_text())
+  validation = data_lib.DataSpec.create(config).validation()
   _, accuracy = model.evaluate(validation, verbose=0)
   assert accuracy == pytest.approx(metrics["best"]["val_accuracy"], abs=1e-6)
 
