@@ -294,6 +294,26 @@ def run_module(module: str, *args: str,
   return run_python("-m", module, *args, **kwargs)
 
 
+def execute(module: str, *args: str) -> int:
+  """Runs command MODULE with ARGS in this process; its exit status.
+
+  What `python -m MODULE ARGS...` does once its console is set up: the same
+  flags, `main` and exit statuses, printing to this process's stdout and
+  stderr (read them with capsys), without a TensorFlow start-up of its own.
+  The trainers find their shipped `--flagfile`s by name, as on the command
+  line.
+  """
+  import importlib  # pylint: disable=g-import-not-at-top
+  from tfds_builders.common import command  # pylint: disable=g-import-not-at-top
+  from trainers import configs  # pylint: disable=g-import-not-at-top
+  imported = importlib.import_module(module)
+  program = module.removesuffix(".__main__")
+  rewrite = (configs.resolve_argv
+             if module in ("trainers.asl", "trainers.cats_dogs") else None)
+  return command.execute(imported.define_flags, imported.main,
+                         [program, *args], program, rewrite)
+
+
 def start_module(module: str, *args: str,
                  env: Mapping[str, str] | None = None,
                  **popen_kwargs) -> subprocess.Popen:
