@@ -325,6 +325,25 @@ def start_module(module: str, *args: str,
                           text=True, **popen_kwargs)
 
 
+def _empty_export(model, export_dir, class_names) -> pathlib.Path:
+  """Stands in for `export.export_model`: the export folder, empty."""
+  del model, class_names  # Unused.
+  pathlib.Path(export_dir).mkdir(parents=True)
+  return pathlib.Path(export_dir)
+
+
+def skip_export(monkeypatch) -> None:
+  """Runs after this call write an empty export folder, not a SavedModel.
+
+  Writing the SavedModel takes seconds a run. Tests of resuming, stopping
+  and checkpoints never read it; what it holds is checked by the runs that
+  check every output (`check_finished_run`) and by the tests that predict
+  or evaluate from an export.
+  """
+  from trainers.run_dir import export  # pylint: disable=g-import-not-at-top
+  monkeypatch.setattr(export, "export_model", _empty_export)
+
+
 def resume_for_one_more_epoch(workdir):
   """Resumes the run in `workdir` with one more epoch; its metrics."""
   from trainers.command_line import config as config_lib  # pylint: disable=g-import-not-at-top

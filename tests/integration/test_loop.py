@@ -39,6 +39,7 @@ def test_two_step_run_writes_every_output(asl_data_dir, tmp_path, mode, jit):
   helpers.check_finished_run(tmp_path, metrics, config)
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_a_stopped_run_resumes_at_the_next_epoch(finished_run, capsys):
   # The session's run: two epochs of two steps, stopped at its end.
   first = json.loads((finished_run / "metrics.json").read_text())["history"]
@@ -115,6 +116,7 @@ def _record_loop_sizes(monkeypatch) -> list[int]:
   return sizes
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_steps_per_loop_changes_speed_not_weights(asl_data_dir, tmp_path,
                                                   monkeypatch):
   weights = {}
@@ -184,6 +186,7 @@ def _history(workdir):
   return history
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_a_run_killed_at_a_random_step_resumes_bit_identically(
     asl_data_dir, tmp_path):
   straight = tmp_path / "straight"
@@ -206,6 +209,7 @@ def test_a_run_killed_at_a_random_step_resumes_bit_identically(
   assert _history(straight) == _history(killed)
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_sigterm_saves_the_current_step_and_a_rerun_continues(asl_data_dir,
                                                               tmp_path):
   workdir = tmp_path / "run"
@@ -231,6 +235,7 @@ def test_sigterm_saves_the_current_step_and_a_rerun_continues(asl_data_dir,
   assert [h["epoch"] for h in metrics["history"]] == [1]
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_resuming_with_changed_flags(asl_data_dir, tmp_path, capsys):
   config = _resume_config(asl_data_dir, epochs=1, deterministic=False,
                           checkpoint_every_steps=0)
@@ -259,6 +264,7 @@ def test_resuming_with_changed_flags(asl_data_dir, tmp_path, capsys):
   assert helpers.latest_checkpoint_step(tmp_path) == good
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_training_through_the_service_runs(asl_data_dir, service_cluster,
                                            tmp_path):
   # 30 steps of 16 cross the end of a 432-example pass, so the trainer also

@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 from PIL import Image
+import pytest
 
 from tests import helpers
 from tfds_builders.sign_language_mnist import make_sample as asl_sample
@@ -77,6 +78,7 @@ def test_a_six_class_folder_trains_evaluates_and_predicts(tmp_path, capsys):
   assert answer["predictions"][0]["label"] in _CLASSES
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_a_forced_label_scheme_trains_by_its_config_name(tmp_path, capsys):
   csv_dir, data_dir = tmp_path / "csv", tmp_path / "tfds"
   asl_sample.make_sample(str(csv_dir), train_rows=160, test_rows=32)

@@ -22,12 +22,18 @@ def _config(data_dir, **overrides) -> config_lib.Config:
   return config_lib.Config(data_dir=data_dir, **{**RUN_FLAGS, **overrides})
 
 
+# No test here reads the SavedModel export: its runs skip writing it.
+pytestmark = pytest.mark.usefixtures("no_export")
+
+
 @pytest.fixture(scope="module")
 def first_epoch(asl_data_dir, tmp_path_factory):
   """One epoch of `RUN_FLAGS`, trained once: (workdir, config, metrics)."""
   workdir = tmp_path_factory.mktemp("resume") / "run"
   config = _config(asl_data_dir)
-  return workdir, config, loop.train_and_evaluate(config, workdir)
+  with pytest.MonkeyPatch.context() as patch:
+    helpers.skip_export(patch)
+    return workdir, config, loop.train_and_evaluate(config, workdir)
 
 
 @pytest.fixture
