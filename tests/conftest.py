@@ -16,6 +16,7 @@ import dataclasses
 import os
 import pathlib
 import shutil
+import sys
 from typing import Any
 
 # Keep TensorFlow's C++ start-up banner out of test output.
@@ -36,6 +37,22 @@ def pytest_collection_modifyitems(items):
   for item in items:
     if _INTEGRATION in item.path.parents:
       item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _op_determinism_off_after_each_test():
+  """Turns TensorFlow's op determinism off again after a test that ran with it.
+
+  A run with `--deterministic` turns it on for the whole process, and under
+  it a tf.data service in this process serves every example of a
+  distributed epoch once per worker: a later test counting one pass would
+  see each example twice.
+  """
+  yield
+  # Only where TensorFlow was loaded: tests that never use it stay light.
+  tf_config = sys.modules.get("tensorflow.python.framework.config")
+  if tf_config is not None and tf_config.is_op_determinism_enabled():
+    tf_config.disable_op_determinism()
 
 
 @pytest.fixture(scope="session")

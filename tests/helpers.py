@@ -298,6 +298,26 @@ def run_module(module: str, *args: str,
   return run_python("-m", module, *args, **kwargs)
 
 
+def execute(module: str, *args: str) -> int:
+  """Runs command MODULE with ARGS in this process; its exit status.
+
+  What `python -m MODULE ARGS...` does once its console is set up: the same
+  flags, `main` and exit statuses, printing to this process's stdout and
+  stderr (read them with capsys), without a TensorFlow start-up of its own.
+  The trainers find their shipped `--flagfile`s by name, as on the command
+  line.
+  """
+  import importlib  # pylint: disable=g-import-not-at-top
+  from tfds_builders.common import command  # pylint: disable=g-import-not-at-top
+  from trainers import configs  # pylint: disable=g-import-not-at-top
+  imported = importlib.import_module(module)
+  program = module.removesuffix(".__main__")
+  rewrite = (configs.resolve_argv
+             if module in ("trainers.asl", "trainers.cats_dogs") else None)
+  return command.execute(imported.define_flags, imported.main,
+                         [program, *args], program, rewrite)
+
+
 def start_module(module: str, *args: str,
                  env: Mapping[str, str] | None = None,
                  **popen_kwargs) -> subprocess.Popen:
@@ -307,6 +327,25 @@ def start_module(module: str, *args: str,
   return subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT,
                           env=command_env() if env is None else env,
                           text=True, **popen_kwargs)
+
+
+def _empty_export(model, export_dir, class_names) -> pathlib.Path:
+  """Stands in for `export.export_model`: the export folder, empty."""
+  del model, class_names  # Unused.
+  pathlib.Path(export_dir).mkdir(parents=True)
+  return pathlib.Path(export_dir)
+
+
+def skip_export(monkeypatch) -> None:
+  """Runs after this call write an empty export folder, not a SavedModel.
+
+  Writing the SavedModel takes seconds a run. Tests of resuming, stopping
+  and checkpoints never read it; what it holds is checked by the runs that
+  check every output (`check_finished_run`) and by the tests that predict
+  or evaluate from an export.
+  """
+  from trainers.run_dir import export  # pylint: disable=g-import-not-at-top
+  monkeypatch.setattr(export, "export_model", _empty_export)
 
 
 def resume_for_one_more_epoch(workdir):

@@ -15,9 +15,6 @@ from trainers.command_line import config as config_lib
 from trainers.training import data as data_lib
 
 
-@pytest.mark.xfail(
-    strict=False, reason="passes alone and in `make test`; in the full suite, "
-    "after the integration runs, each example came twice (cause not found)")
 def test_a_training_pass_through_the_service_repeats_no_example(
     asl_data_dir, service_cluster):
   config = config_lib.Config(data_dir=asl_data_dir, batch_size=16).validate()

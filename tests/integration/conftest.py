@@ -12,6 +12,12 @@ from tfds_builders.sign_language_mnist import make_sample as asl_sample
 
 
 
+@pytest.fixture
+def no_export(monkeypatch):
+  """This test's runs write no SavedModel; see `helpers.skip_export`."""
+  helpers.skip_export(monkeypatch)
+
+
 @pytest.fixture(scope="session")
 def cats_dogs_data_dir(tmp_path_factory) -> str:
   """A TFDS data_dir holding a small prepared `cats_dogs`."""

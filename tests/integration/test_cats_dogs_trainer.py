@@ -15,17 +15,20 @@ from trainers.training import loop
 
 
 def test_option_the_model_does_not_take_is_rejected_early(cats_dogs_data_dir,
-                                                          tmp_path):
-  result = helpers.run_module("trainers.cats_dogs", "--model=simple_cnn",
-                              "--activation=relu",
-                              f"--data_dir={cats_dogs_data_dir}",
-                              f"--workdir={tmp_path / 'run'}")
-  assert result.returncode == 2
-  assert "activation" in result.stderr
+                                                          tmp_path, capsys):
+  # The command's flags and main in this process: a usage error's own
+  # process is in test_commands.py.
+  status = helpers.execute("trainers.cats_dogs", "--model=simple_cnn",
+                           "--activation=relu",
+                           f"--data_dir={cats_dogs_data_dir}",
+                           f"--workdir={tmp_path / 'run'}")
+  assert status == 2
+  assert "activation" in capsys.readouterr().err
   assert not (tmp_path / "run").exists()
 
 
-def test_trains_predicts_and_compares(cats_dogs_data_dir, tmp_path):
+def test_trains_predicts_and_compares(cats_dogs_data_dir, tmp_path, capsys,
+                                      monkeypatch):
   workdirs = [tmp_path / "simple_cnn", tmp_path / "deep10"]
   common = [f"--data_dir={cats_dogs_data_dir}", "--image_size=32,32",
             "--epochs=2", "--steps_per_epoch=2", "--batch_size=8"]
@@ -38,16 +41,20 @@ def test_trains_predicts_and_compares(cats_dogs_data_dir, tmp_path):
       cats_dogs.DEFAULTS, "--model=deep10", "--activation=relu",
       f"--workdir={workdirs[1]}", *common,
       model_options=cats_dogs.MODEL_OPTIONS, program="cats_dogs")
+  helpers.skip_export(monkeypatch)  # Only the first run's export is read.
   loop.train_and_evaluate(trainer_flags.config_from_flags(
       flag_values, cats_dogs.DEFAULTS, cats_dogs.MODEL_OPTIONS), workdirs[1])
 
   photo = tmp_path / "photo.jpg"
   Image.fromarray(np.random.default_rng(0).integers(
       0, 255, (90, 120, 3), dtype=np.uint8)).save(photo)
-  result = helpers.run_module("trainers.predict", f"--model={workdirs[0]}",
-                              "--json", str(photo))
-  assert result.returncode == 0, result.stderr[-3000:]
-  (answer,) = json.loads(result.stdout)
+  capsys.readouterr()
+  # The predict command in this process (its own process: test_predict.py).
+  status = helpers.execute("trainers.predict", f"--model={workdirs[0]}",
+                           "--json", str(photo))
+  result = capsys.readouterr()
+  assert status == 0, result.err[-3000:]
+  (answer,) = json.loads(result.out)
   label = answer.get("label") or answer["predictions"][0]["label"]
   assert label in ("cat", "dog")
 

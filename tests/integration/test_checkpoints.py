@@ -9,6 +9,9 @@ import pytest
 
 from tests import helpers
 
+# No test here reads the SavedModel export: its runs skip writing it.
+pytestmark = pytest.mark.usefixtures("no_export")
+
 
 @pytest.mark.parametrize("damage", ["removed", "garbage"])
 def test_a_lost_pointer_file_resumes_from_the_newest_checkpoint(

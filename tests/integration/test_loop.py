@@ -39,22 +39,23 @@ def test_two_step_run_writes_every_output(asl_data_dir, tmp_path, mode, jit):
   helpers.check_finished_run(tmp_path, metrics, config)
 
 
-def test_a_stopped_run_resumes_at_the_next_epoch(asl_data_dir, tmp_path,
-                                                 capsys):
-  loop.train_and_evaluate(tiny_config(asl_data_dir, epochs=2), tmp_path)
-  first = json.loads((tmp_path / "metrics.json").read_text())["history"]
-  metrics = loop.train_and_evaluate(tiny_config(asl_data_dir, epochs=3),
-                                    tmp_path)
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
+def test_a_stopped_run_resumes_at_the_next_epoch(finished_run, capsys):
+  # The session's run: two epochs of two steps, stopped at its end.
+  first = json.loads((finished_run / "metrics.json").read_text())["history"]
+  metrics = helpers.resume_for_one_more_epoch(finished_run)
 
   assert "Resuming" in capsys.readouterr().out
   assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3]
   assert metrics["history"][:2] == first  # Old epochs kept, not re-run.
-  assert helpers.checkpointed_step(tmp_path) == 6  # The counter carried on.
+  assert helpers.checkpointed_step(finished_run) == 6  # The counter went on.
 
   # The saved model holds the best epoch's weights, not the last epoch's.
-  model = keras.models.load_model(tmp_path / "model.keras")
+  model = keras.models.load_model(finished_run / "model.keras")
   model.compile(metrics=["accuracy"], loss="sparse_categorical_crossentropy")
-  validation = data_lib.DataSpec.create(tiny_config(asl_data_dir)).validation()
+  config = config_lib.Config.from_json(
+      (finished_run / "config.json").read_text())
+  validation = data_lib.DataSpec.create(config).validation()
   _, accuracy = model.evaluate(validation, verbose=0)
   assert accuracy == pytest.approx(metrics["best"]["val_accuracy"], abs=1e-6)
 
@@ -115,6 +116,7 @@ def _record_loop_sizes(monkeypatch) -> list[int]:
   return sizes
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_steps_per_loop_changes_speed_not_weights(asl_data_dir, tmp_path,
                                                   monkeypatch):
   weights = {}
@@ -192,6 +194,7 @@ def _history(workdir):
   return history
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_a_run_killed_at_a_random_step_resumes_bit_identically(
     asl_data_dir, tmp_path):
   straight = tmp_path / "straight"
@@ -216,6 +219,7 @@ def test_a_run_killed_at_a_random_step_resumes_bit_identically(
   assert _history(straight) == _history(killed)
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_sigterm_saves_the_current_step_and_a_rerun_continues(asl_data_dir,
                                                               tmp_path):
   workdir = tmp_path / "run"
@@ -243,6 +247,7 @@ def test_sigterm_saves_the_current_step_and_a_rerun_continues(asl_data_dir,
   assert [h["epoch"] for h in metrics["history"]] == [1]
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_balanced_classes_and_epoch_lines(asl_data_dir, tmp_path, capsys):
   config = _resume_config(asl_data_dir, epochs=2, steps_per_epoch=2,
                           checkpoint_every_steps=0, deterministic=False,
@@ -256,6 +261,7 @@ def test_balanced_classes_and_epoch_lines(asl_data_dir, tmp_path, capsys):
   assert not any(c in out for c in "\x1b\r\b")
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_resuming_with_changed_flags(asl_data_dir, tmp_path, capsys):
   config = _resume_config(asl_data_dir, epochs=1, deterministic=False,
                           checkpoint_every_steps=0)
@@ -284,6 +290,7 @@ def test_resuming_with_changed_flags(asl_data_dir, tmp_path, capsys):
   assert helpers.latest_checkpoint_step(tmp_path) == good
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_training_through_the_service_runs(asl_data_dir, service_cluster,
                                            tmp_path):
   # 30 steps of 16 cross the end of a 432-example pass, so the trainer also
@@ -300,6 +307,7 @@ def test_training_through_the_service_runs(asl_data_dir, service_cluster,
           service_cluster.address)
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_plateau_cuts_the_rate_and_a_resumed_run_keeps_the_cuts(
     asl_data_dir, tmp_path, capsys):
   # A rate so low that the validation loss never drops by 1e-4: every

@@ -9,8 +9,10 @@ import sys
 
 import numpy as np
 from PIL import Image
+import pytest
 
 from tests import helpers
+from tfds_builders.sign_language_mnist import make_sample as asl_sample
 
 _CLASSES = ("fresh apples", "fresh banana", "fresh oranges",
             "rotten apples", "rotten banana", "rotten oranges")
@@ -38,13 +40,15 @@ def _tfds_build(*args: str) -> subprocess.CompletedProcess:
                         env=helpers.command_env())
 
 
-def test_a_six_class_folder_trains_evaluates_and_predicts(tmp_path):
+def test_a_six_class_folder_trains_evaluates_and_predicts(tmp_path, capsys):
   photos, data_dir = tmp_path / "my photos", tmp_path / "tfds"
   _six_class_tree(photos)
   build = _tfds_build("cats_dogs", "--config=folder",
                       f"--manual_dir={photos}", f"--data_dir={data_dir}")
   assert build.returncode == 0, build.stderr[-2000:]
   run = tmp_path / "run"
+  # The trainer as a user starts it; the commands after it run in this
+  # process (the same flags and main, a TensorFlow start-up less each).
   train = helpers.run_module(
       "trainers.cats_dogs", "--flagfile=photo_folder", "--image_size=32",
       "--epochs=2", "--precise_bn_batches=2", f"--data_dir={data_dir}",
@@ -55,38 +59,39 @@ def test_a_six_class_folder_trains_evaluates_and_predicts(tmp_path):
   metrics = json.loads((run / "metrics.json").read_text())
   assert "test" not in metrics and len(metrics["history"]) == 2
 
-  evaluate = helpers.run_module("trainers.evaluate", f"--workdir={run}")
-  assert evaluate.returncode == 0, evaluate.stderr[-2000:]
+  assert helpers.execute("trainers.evaluate", f"--workdir={run}") == 0
+  evaluate = capsys.readouterr()
   assert "No test split: evaluating the run's validation examples." in (
-      evaluate.stdout)
+      evaluate.out), evaluate.err[-2000:]
   scores = json.loads((run / "scores_validation.json").read_text())
   assert set(_CLASSES) <= set(scores["classes"])
 
   photo = photos / "valid" / "rotten banana" / "photo 0.png"
-  visualize = helpers.run_module("trainers.visualize", f"--workdir={run}",
-                                 f"--image={photo}",
-                                 f"--out={tmp_path / 'pictures'}")
-  assert visualize.returncode == 0, visualize.stderr[-2000:]
-  predict = helpers.run_module("trainers.predict", f"--workdir={run}",
-                               "--json", str(photo))
-  assert predict.returncode == 0, predict.stderr[-2000:]
-  (answer,) = json.loads(predict.stdout)
+  visualize = helpers.execute("trainers.visualize", f"--workdir={run}",
+                              f"--image={photo}",
+                              f"--out={tmp_path / 'pictures'}")
+  assert visualize == 0, capsys.readouterr().err[-2000:]
+  capsys.readouterr()
+  assert helpers.execute("trainers.predict", f"--workdir={run}", "--json",
+                         str(photo)) == 0, capsys.readouterr().err[-2000:]
+  (answer,) = json.loads(capsys.readouterr().out)
   assert answer["predictions"][0]["label"] in _CLASSES
 
 
-def test_a_forced_label_scheme_trains_by_its_config_name(tmp_path):
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
+def test_a_forced_label_scheme_trains_by_its_config_name(tmp_path, capsys):
   csv_dir, data_dir = tmp_path / "csv", tmp_path / "tfds"
-  helpers.run_module("tfds_builders.sign_language_mnist.make_sample",
-                     "--out", str(csv_dir), "--train_rows", "160",
-                     "--test_rows", "32")
+  asl_sample.make_sample(str(csv_dir), train_rows=160, test_rows=32)
   build = _tfds_build(
       "sign_language_mnist",
       '--config={"name": "kaggle", "label_scheme": "kaggle"}',
       f"--manual_dir={csv_dir}", f"--data_dir={data_dir}")
   assert build.returncode == 0, build.stderr[-2000:]
-  train = helpers.run_module(
+  # The trainer's command line, in this process.
+  status = helpers.execute(
       "trainers.asl", "--dataset=sign_language_mnist/kaggle", "--epochs=1",
       "--steps_per_epoch=2", "--batch_size=16", "--precise_bn_batches=2",
       f"--data_dir={data_dir}", f"--workdir={tmp_path / 'run'}")
-  assert train.returncode == 0, train.stderr[-2000:]
-  assert "Data: sign_language_mnist/kaggle: train" in train.stdout
+  train = capsys.readouterr()
+  assert status == 0, train.err[-2000:]
+  assert "Data: sign_language_mnist/kaggle: train" in train.out

@@ -31,6 +31,7 @@ def _accuracy(model, dataset):
   return correct / count
 
 
+@pytest.mark.usefixtures("no_export")  # It reads no SavedModel.
 def test_small_data_validates_far_above_chance_only_with_precise_bn(
     tmp_path):
   data_dir = tmp_path / "tfds"

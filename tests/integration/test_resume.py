@@ -22,6 +22,29 @@ def _config(data_dir, **overrides) -> config_lib.Config:
   return config_lib.Config(data_dir=data_dir, **{**RUN_FLAGS, **overrides})
 
 
+# No test here reads the SavedModel export: its runs skip writing it.
+pytestmark = pytest.mark.usefixtures("no_export")
+
+
+@pytest.fixture(scope="module")
+def first_epoch(asl_data_dir, tmp_path_factory):
+  """One epoch of `RUN_FLAGS`, trained once: (workdir, config, metrics)."""
+  workdir = tmp_path_factory.mktemp("resume") / "run"
+  config = _config(asl_data_dir)
+  with pytest.MonkeyPatch.context() as patch:
+    helpers.skip_export(patch)
+    return workdir, config, loop.train_and_evaluate(config, workdir)
+
+
+@pytest.fixture
+def run(first_epoch, tmp_path):
+  """A copy of `first_epoch`'s workdir for a test to resume or damage."""
+  workdir, config, metrics = first_epoch
+  copy = tmp_path / "run"
+  shutil.copytree(workdir, copy)
+  return copy, config, metrics
+
+
 def _rebuilt(tmp_path, train_rows):
   root = tmp_path / f"asl_{train_rows}"
   helpers.build_sign_language_mnist(root / "csv", root / "tfds",
@@ -30,10 +53,8 @@ def _rebuilt(tmp_path, train_rows):
 
 
 def test_resuming_on_other_data_is_refused_naming_what_changed(
-    asl_data_dir, tmp_path):
-  workdir = tmp_path / "run"
-  config = _config(asl_data_dir)
-  loop.train_and_evaluate(config, workdir)
+    asl_data_dir, run, tmp_path):
+  workdir, config, _ = run
   before = (workdir / "metrics.json").read_text()
 
   # The same rows built again elsewhere: the same data, the run resumes.
@@ -53,11 +74,9 @@ def test_resuming_on_other_data_is_refused_naming_what_changed(
   assert [h["epoch"] for h in metrics["history"]] == [1, 2]
 
 
-def test_lost_side_files_change_nothing_the_checkpoint_decides(
-    asl_data_dir, tmp_path, capsys):
-  workdir = tmp_path / "run"
-  config = _config(asl_data_dir)
-  first = loop.train_and_evaluate(config, workdir)["history"]
+def test_lost_side_files_change_nothing_the_checkpoint_decides(run, capsys):
+  workdir, config, metrics = run
+  first = metrics["history"]
   (workdir / "config.json").unlink()
   (workdir / "metrics.json").write_text('{"history": [{"ep')  # Truncated.
 
@@ -74,7 +93,7 @@ def test_lost_side_files_change_nothing_the_checkpoint_decides(
   assert json.loads((workdir / "config.json").read_text())["epochs"] == 2
 
 
-# Several fields per run: each run trains three times.
+# Several fields per run: each resumes the shared first epoch twice.
 @pytest.mark.parametrize("change", [
     dict(augment="none", mode="eager", steps_per_loop=1, learning_rate=1e-4,
          lr_schedule="cosine", warmup_epochs=0.5, final_lr_fraction=0.1,
@@ -84,19 +103,17 @@ def test_lost_side_files_change_nothing_the_checkpoint_decides(
          deterministic=False, early_stopping_patience=1, weight_decay=1e-4,
          label_smoothing=0.1, clip_grad_norm=1.0, class_weight="balanced"),
 ])
-def test_every_changeable_field_changes_on_resume(asl_data_dir, tmp_path,
-                                                  change):
+def test_every_changeable_field_changes_on_resume(run, change):
   # Started with --augment=device: switching augmenters must restore too.
-  config = _config(asl_data_dir)
-  loop.train_and_evaluate(config, tmp_path)
+  workdir, config, _ = run
   changed = dataclasses.replace(config, epochs=2, **change)
-  metrics = loop.train_and_evaluate(changed, tmp_path)
+  metrics = loop.train_and_evaluate(changed, workdir)
   assert [h["epoch"] for h in metrics["history"]] == [1, 2]
   assert config_lib.Config.from_json(
-      (tmp_path / "config.json").read_text()) == changed
+      (workdir / "config.json").read_text()) == changed
   # And back: the augmenter's random state was checkpointed all along.
   back = dataclasses.replace(changed, augment="device", epochs=3,
                              early_stopping_patience=0,
                              lr_schedule="constant")
-  assert [h["epoch"] for h in loop.train_and_evaluate(back, tmp_path)[
+  assert [h["epoch"] for h in loop.train_and_evaluate(back, workdir)[
       "history"]] == [1, 2, 3]
