@@ -59,7 +59,8 @@ def _prepare(workdir: pathlib.Path, quick: bool) -> dict[str, pathlib.Path]:
   _command("trainers.asl", "--flagfile=asl_demo", f"--data_dir={data_dir}",
            f"--workdir={runs['asl dli_cnn']}", *epochs)
   _command("trainers.cats_dogs", "--flagfile=cats_dogs_demo",
-           f"--data_dir={data_dir}", f"--workdir={runs['cats_dogs simple_cnn']}", *epochs)
+           f"--data_dir={data_dir}",
+           f"--workdir={runs['cats_dogs simple_cnn']}", *epochs)
   for run in runs.values():
     for quantize in QUANTIZATIONS:
       _command("trainers.export", f"--workdir={run}", "--format=litert",

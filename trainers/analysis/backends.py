@@ -90,7 +90,8 @@ class LiteRTBackend(Backend):
   is used.
   """
 
-  def __init__(self, path: workdir_lib.PathLike, num_threads: int | None = None):
+  def __init__(self, path: workdir_lib.PathLike,
+               num_threads: int | None = None):
     path = pathlib.Path(path)
     labels = path.parent / export_lib.LABELS_FILE
     if not labels.exists():
