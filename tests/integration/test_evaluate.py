@@ -46,17 +46,18 @@ def test_evaluate_draws_and_lists_the_worst_mistakes(trained_asl_run,
     assert mistake["label_probability"] <= mistake["probability"]
 
 
+# Both commands in this process: evaluate's command line is tested above.
+@pytest.mark.usefixtures("no_export")  # Evaluate reads model.keras.
 def test_mistakes_of_photos_are_named_by_their_files(cats_dogs_data_dir,
-                                                     tmp_path):
+                                                     tmp_path, capsys):
   run = tmp_path / "run"
-  result = helpers.run_module(
+  assert helpers.execute(
       "trainers.cats_dogs", f"--data_dir={cats_dogs_data_dir}",
       "--model=perceptron", "--image_size=32,32", "--epochs=1",
-      "--steps_per_epoch=1", "--batch_size=8", f"--workdir={run}")
-  assert result.returncode == 0, result.stderr[-2000:]
-  result = helpers.run_module("trainers.evaluate", f"--workdir={run}",
-                              "--mistakes=16", "--split=test")
-  assert result.returncode == 0, result.stderr[-2000:]
+      "--steps_per_epoch=1", "--batch_size=8", f"--workdir={run}") == 0
+  assert helpers.execute("trainers.evaluate", f"--workdir={run}",
+                         "--mistakes=16", "--split=test") == 0, (
+                             capsys.readouterr().err)
   worst = json.loads((run / "scores_test.json").read_text())["mistakes"]
   assert worst, "an untrained model gets some photo wrong"
   for mistake in worst:
