@@ -80,6 +80,17 @@ def save_image(pixels, path) -> str:
   return str(path)
 
 
+def tiny_jpeg(seed: int = 0) -> bytes:
+  """An 8x8 RGB JPEG of seeded noise."""
+  import io  # pylint: disable=g-import-not-at-top
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  pixels = np.random.default_rng(seed).integers(0, 255, (8, 8, 3), np.uint8)
+  out = io.BytesIO()
+  Image.fromarray(pixels).save(out, format="JPEG")
+  return out.getvalue()
+
+
 def write_tree(root, files: Mapping[str | bytes, bytes | str]):
   """Writes `files` (relative path -> bytes or UTF-8 text) under `root`.
 

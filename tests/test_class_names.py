@@ -4,40 +4,20 @@ refused before anything is built, naming the folder or the file and line."""
 
 from __future__ import annotations
 
-import io
 
 from etils import epath
-import numpy as np
-from PIL import Image
 import pytest
 
+from tests import helpers
 from tfds_builders.cats_dogs import class_names
 from tfds_builders.cats_dogs import folder_source
 
 
-def _jpeg(seed: int = 0) -> bytes:
-  pixels = np.random.default_rng(seed).integers(0, 255, (8, 8, 3), np.uint8)
-  out = io.BytesIO()
-  Image.fromarray(pixels).save(out, format="JPEG")
-  return out.getvalue()
-
-
-_JPEG = _jpeg()
-
-
-def _tree(root: epath.Path, files: dict[str, bytes | str]) -> epath.Path:
-  for name, content in files.items():
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, str):
-      path.write_text(content, encoding="utf-8")
-    else:
-      path.write_bytes(content)
-  return root
+_JPEG = helpers.tiny_jpeg()
 
 
 def _cats_dogs(tmp_path, label_csv: str) -> epath.Path:
-  return _tree(epath.Path(tmp_path), {
+  return helpers.write_tree(epath.Path(tmp_path), {
       "train/cats/cats_0.jpg": _JPEG, "train/cats/cats_1.jpg": _JPEG,
       "train/dogs/dogs_0.jpg": _JPEG, "train/dogs/dogs_1.jpg": _JPEG,
       "train/label.csv": label_csv})
@@ -113,7 +93,7 @@ def test_loose_files_may_name_a_class_of_their_own_unless_a_near_miss(
 
 def test_labels_of_another_unicode_form_name_the_same_class(tmp_path):
   decomposed = "e\u0301te\u0301"  # As macOS writes the folder `été`.
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       f"train/{decomposed}/a.jpg": _JPEG, "train/hiver/b.jpg": _JPEG,
       "train/label.csv": "hiver/b.jpg,\u00e9t\u00e9\n"})
   names, sources = folder_source.scan(root, "folder")
@@ -123,7 +103,7 @@ def test_labels_of_another_unicode_form_name_the_same_class(tmp_path):
 
 
 def test_class_folders_differing_only_in_case_fail_naming_both(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/Cats/a.jpg": _JPEG, "train/dogs/b.jpg": _JPEG,
       "test/cats/c.jpg": _JPEG, "test/dogs/d.jpg": _JPEG})
   with pytest.raises(class_names.ClassNameError) as e:
@@ -163,7 +143,7 @@ _UNSTORABLE = {
 
 @pytest.mark.parametrize("name", sorted(_UNSTORABLE))
 def test_a_class_folder_with_a_line_break_fails_naming_it(tmp_path, name):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       f"train/{name}/a.jpg": _JPEG, "train/zeta/b.jpg": _JPEG})
   with pytest.raises(class_names.ClassNameError) as e:
     folder_source.scan(root, "folder")
@@ -175,7 +155,7 @@ def test_a_class_folder_with_a_line_break_fails_naming_it(tmp_path, name):
 
 @pytest.mark.parametrize("name", [" cats", "dogs\t", "\u00a0birds"])
 def test_a_class_folder_with_outer_white_space_fails(tmp_path, name):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       f"train/{name}/a.jpg": _JPEG, "train/zeta/b.jpg": _JPEG})
   with pytest.raises(class_names.ClassNameError,
                      match="starts or ends with white space"):
@@ -183,7 +163,7 @@ def test_a_class_folder_with_outer_white_space_fails(tmp_path, name):
 
 
 def test_a_label_with_a_line_break_fails_naming_file_and_line(tmp_path):
-  root = _tree(epath.Path(tmp_path), {
+  root = helpers.write_tree(epath.Path(tmp_path), {
       "train/a.jpg": _JPEG, "train/b.jpg": _JPEG,
       "train/label.csv": 'a.jpg,fox\nb.jpg,"line\nbreak"\n'})
   with pytest.raises(folder_source.LabelCsvError,

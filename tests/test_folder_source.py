@@ -8,13 +8,10 @@ line. Whole builds: tests/integration/test_cats_dogs_builder.py.
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 
 from etils import epath
-import numpy as np
-from PIL import Image
 import pytest
 
 from tests import helpers
@@ -22,14 +19,7 @@ from tfds_builders.cats_dogs import folder_source
 from tfds_builders.cats_dogs import tree_walk
 
 
-def _jpeg(seed: int = 0) -> bytes:
-  pixels = np.random.default_rng(seed).integers(0, 255, (8, 8, 3), np.uint8)
-  out = io.BytesIO()
-  Image.fromarray(pixels).save(out, format="JPEG")
-  return out.getvalue()
-
-
-_JPEG = _jpeg()
+_JPEG = helpers.tiny_jpeg()
 
 
 def _labels(source: folder_source.SplitSource) -> dict[str, int]:
@@ -328,8 +318,8 @@ def test_symlink_loop_is_listed_once_and_counted(tmp_path):
 
 
 def test_links_inside_the_tree_are_followed_once(tmp_path):
-  root = helpers.write_tree(epath.Path(tmp_path), {"train/cats/a.jpg": _JPEG,
-                                                   "more/cats/c.jpg": _jpeg(1)})
+  root = helpers.write_tree(epath.Path(tmp_path), {
+      "train/cats/a.jpg": _JPEG, "more/cats/c.jpg": helpers.tiny_jpeg(1)})
   os.symlink("../more/cats", root / "train/dogs")  # A linked class folder.
   os.symlink("a.jpg", root / "train/cats/again.jpg")  # The same file twice.
   _, sources = folder_source.scan(root, "cats_dogs")

@@ -4,33 +4,24 @@ error ever quotes a file from outside."""
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 
 from etils import epath
-import numpy as np
-from PIL import Image
 import pytest
 
+from tests import helpers
 from tfds_builders.cats_dogs import folder_source
 from tfds_builders.cats_dogs import tree_walk
 
 _SECRET = "root:x:0:0:root:/root:/bin/bash"
 
 
-def _jpeg(seed: int = 0) -> bytes:
-  pixels = np.random.default_rng(seed).integers(0, 255, (8, 8, 3), np.uint8)
-  out = io.BytesIO()
-  Image.fromarray(pixels).save(out, format="JPEG")
-  return out.getvalue()
-
-
 def _tree(root: epath.Path) -> epath.Path:
   for name in ("train/cats/a.jpg", "train/dogs/b.jpg",
                "test/cats/c.jpg", "test/dogs/d.jpg"):
     (root / name).parent.mkdir(parents=True, exist_ok=True)
-    (root / name).write_bytes(_jpeg())
+    (root / name).write_bytes(helpers.tiny_jpeg())
   return root
 
 
