@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import dataclasses
+import hashlib
+import pathlib
 from typing import Any
 
 import tensorflow as tf
@@ -321,3 +323,14 @@ def train_iterator(spec: DataSpec, strategy: tf.distribute.Strategy | None,
     return iter(dataset())
   c.check_replicas(strategy.num_replicas_in_sync)
   return iter(strategy.distribute_datasets_from_function(dataset))
+
+
+def service_job_name(dataset: str, workdir: pathlib.Path, step: int) -> str:
+  """A tf.data service job name every worker of one run derives alike.
+
+  The workers of a run share the job (and so split its passes); a resumed
+  run starts at another step, so it never joins a stale job of an earlier
+  attempt.
+  """
+  digest = hashlib.sha1(str(workdir).encode()).hexdigest()[:12]
+  return f"{dataset}-{digest}-from-step-{step}"

@@ -30,7 +30,6 @@ directories that they delete again. Every worker resumes from the chief's
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import math
 import os
@@ -182,7 +181,8 @@ class Controller:
       iterator = data_lib.train_iterator(
           self.data, self.strategy, seed=config.seed,
           start_batch=state.global_step,
-          job_name=_service_job_name(config, self.workdir, state.global_step))
+          job_name=data_lib.service_job_name(config.dataset, self.workdir,
+                                             state.global_step))
       # Every worker of a cluster must save together: a signal reaching one
       # of them is left to the cluster manager.
       with stop_signals.catch(config.strategy != "multi_worker") as stop:
@@ -356,15 +356,3 @@ def _next_loop_size(config: config_lib.Config, steps: int,
   per_step = seconds / steps
   return max(1, min(config.steps_per_loop,
                     math.floor(_MAX_LOOP_SECONDS / max(per_step, 1e-9))))
-
-
-def _service_job_name(config: config_lib.Config, workdir: pathlib.Path,
-                      step: int) -> str:
-  """A tf.data service job name every worker of one run derives alike.
-
-  The workers of a run share the job (and so split its passes); a resumed
-  run starts at another step, so it never joins a stale job of an earlier
-  attempt.
-  """
-  digest = hashlib.sha1(str(workdir).encode()).hexdigest()[:12]
-  return f"{config.dataset}-{digest}-from-step-{step}"

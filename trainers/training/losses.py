@@ -41,3 +41,23 @@ def train_loss(num_classes: int, label_smoothing: float) -> keras.losses.Loss:
   if not label_smoothing:
     return keras.losses.SparseCategoricalCrossentropy()
   return SmoothedSparseCrossentropy(num_classes, label_smoothing)
+
+
+def weighted(loss_fn: keras.losses.Loss, labels, probabilities,
+             class_weights: tf.Tensor | None) -> tf.Tensor:
+  """The batch's loss, each example weighted by its class's weight.
+
+  Args:
+    loss_fn: From `train_loss`.
+    labels: Integer labels.
+    probabilities: The model's output.
+    class_weights: float32 [num_classes] (`--class_weight`), or None for
+      equal weights.
+
+  Returns:
+    The reduced loss.
+  """
+  if class_weights is None:
+    return loss_fn(labels, probabilities)
+  return loss_fn(labels, probabilities, sample_weight=tf.gather(
+      class_weights, tf.reshape(tf.cast(labels, tf.int32), [-1])))

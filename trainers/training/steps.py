@@ -17,6 +17,7 @@ import keras
 import tensorflow as tf
 
 from trainers.training import ema as ema_lib
+from trainers.training import losses
 from trainers.training import metrics as metrics_lib
 
 
@@ -79,11 +80,7 @@ def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
   def forward_backward(images, labels):
     with tf.GradientTape() as tape:
       probabilities = model(images, training=True)
-      if class_weights is None:
-        loss = loss_fn(labels, probabilities)
-      else:
-        loss = loss_fn(labels, probabilities, sample_weight=tf.gather(
-            class_weights, tf.reshape(tf.cast(labels, tf.int32), [-1])))
+      loss = losses.weighted(loss_fn, labels, probabilities, class_weights)
       if model.losses:  # Weight regularizers, if a model has any.
         # Unlike loss_fn, not scaled per replica by Keras: summed over the
         # replicas it would count once per replica.
